@@ -1,0 +1,238 @@
+"""The ``minutes`` command. It parses options and calls into the package; nothing else lives here.
+
+Every MinutesError becomes one line on stderr and the error's exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from daemon import __version__
+from daemon.config import Settings, find_config_file, load_settings, masked
+from daemon.errors import ConfigError, MinutesError
+from daemon.ledger import Ledger
+
+log = logging.getLogger("daemon.cli")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings_options(func: F) -> F:
+    """The options every command takes to choose and override settings."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (TOML)."),
+        click.option("--inbox", type=click.Path(path_type=Path), help="Folder to watch."),
+        click.option("--outbox", type=click.Path(path_type=Path), help="Folder for reports."),
+        click.option("--state-dir", type=click.Path(path_type=Path), help="Folder for the ledger."),
+        click.option("--model", help="Transcription model name or folder."),
+        click.option("--language", help="Spoken language code, or 'auto'."),
+        click.option(
+            "--set", "assignments", multiple=True, metavar="KEY=VALUE",
+            help="Override any setting, e.g. --set chunking.max_seconds=120 (repeatable).",
+        ),
+        click.option("-v", "--verbose", count=True, help="More log output (-vv for debug)."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(params: dict[str, Any]) -> Settings:
+    overrides: dict[str, Any] = {}
+    for key, name in (
+        ("inbox", "inbox"), ("outbox", "outbox"), ("state_dir", "state_dir"),
+        ("model", "transcriber.model"), ("language", "transcriber.language"),
+    ):  # fmt: skip
+        if params.get(key) is not None:
+            overrides[name] = params[key]
+    for assignment in params.get("assignments", ()):
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise ConfigError(f"--set takes KEY=VALUE, got {assignment!r}")
+        overrides[key.strip()] = _parse_value(value.strip())
+    return load_settings(params.get("config_file"), overrides)
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _setup_logging(settings: Settings, verbose: int, quiet_default: bool = False) -> None:
+    level = settings.log_level
+    if quiet_default and verbose == 0:
+        level = "WARNING"
+    if verbose:
+        level = "DEBUG" if verbose > 1 else "INFO"
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    # Third-party chatter stays at WARNING unless debugging.
+    for noisy in ("faster_whisper", "watchdog", "httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel("DEBUG" if verbose > 1 else "WARNING")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="minutes")
+def cli() -> None:
+    """Minutes turns meeting recordings into Markdown minutes, locally."""
+
+
+@cli.command()
+@settings_options
+@click.option("--polling", is_flag=True, default=None, help="Poll the inbox instead of native events.")
+def run(polling: bool | None, **params: Any) -> None:
+    """Watch the inbox and process every recording that lands there."""
+    if polling:
+        params["assignments"] = (*params["assignments"], "polling=true")
+    settings = _settings(params)
+    _setup_logging(settings, params["verbose"])
+    from daemon.service import Service
+    from daemon.transcribe import create_transcriber
+
+    stop = threading.Event()
+    with _stop_on_signals(stop), Ledger(settings.database) as ledger:
+        transcriber = create_transcriber(settings.transcriber)
+        load = getattr(transcriber, "load", None)
+        if load is not None:
+            load()  # fail now, not at the first recording, if the model is unusable
+        log.info("minutes %s: inbox %s, outbox %s", __version__, settings.inbox, settings.outbox)
+        Service(settings, ledger, transcriber, stop).run()
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    def request_stop(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # a second Ctrl-C means now
+        log.info("%s received: finishing the current chunk, then stopping", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@cli.command()
+@settings_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def process(files: tuple[Path, ...], **params: Any) -> None:
+    """Process FILES now and print the path of each report."""
+    settings = _settings(params)
+    _setup_logging(settings, params["verbose"], quiet_default=True)
+    from daemon.pipeline import Pipeline
+    from daemon.progress import progress_bar
+    from daemon.transcribe import create_transcriber
+
+    failures = 0
+    stop = threading.Event()
+    with _stop_on_signals(stop), Ledger(settings.database) as ledger:
+        pipeline = Pipeline(settings, ledger, create_transcriber(settings.transcriber), stop=stop)
+        for path in files:
+            if not path.exists():
+                click.echo(f"minutes: error: {path}: no such file", err=True)
+                failures += 1
+                continue
+            with progress_bar(path.name) as update:
+                outcome = pipeline.submit(path, from_inbox=False, progress=update)
+            if outcome.state == "failed":
+                click.echo(f"minutes: error: {path.name}: {outcome.reason}", err=True)
+                failures += 1
+            elif outcome.report is not None:
+                if outcome.state == "duplicate":
+                    click.echo(f"{path.name}: {outcome.reason}; its report:", err=True)
+                click.echo(str(outcome.report))
+    if failures:
+        sys.exit(3)
+
+
+@cli.command()
+@settings_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--limit", default=20, show_default=True, help="How many recent recordings to list.")
+def status(as_json: bool, limit: int, **params: Any) -> None:
+    """Show queued, processing, done and failed recordings."""
+    settings = _settings(params)
+    _setup_logging(settings, params["verbose"], quiet_default=True)
+    from daemon.status import print_status
+
+    with Ledger(settings.database) as ledger:
+        print_status(ledger, limit=limit, as_json=as_json)
+
+
+@cli.command()
+@settings_options
+@click.argument("ids", nargs=-1, type=int)
+def retry(ids: tuple[int, ...], **params: Any) -> None:
+    """Re-queue failed recordings (all, or the given IDs)."""
+    settings = _settings(params)
+    _setup_logging(settings, params["verbose"], quiet_default=True)
+    from daemon.status import requeue_failed
+
+    with Ledger(settings.database) as ledger:
+        moved = requeue_failed(ledger, settings, ids)
+    for line in moved:
+        click.echo(line)
+    if not moved:
+        click.echo("nothing to retry")
+
+
+@cli.command(name="config")
+@settings_options
+def config_command(**params: Any) -> None:
+    """Print the effective settings (secrets masked) as TOML."""
+    settings = _settings(params)
+    source = find_config_file(params.get("config_file"))
+    click.echo(f"# config file: {source or 'none (defaults and MINUTES_* environment)'}")
+    click.echo(to_toml(masked(settings)))
+
+
+def to_toml(data: dict[str, Any]) -> str:
+    lines: list[str] = []
+    tables: list[tuple[str, dict[str, Any]]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif value is None:
+            lines.append(f"# {key} = (not set)")
+        else:
+            lines.append(f"{key} = {json.dumps(value)}")
+    for name, table in tables:
+        lines.append(f"\n[{name}]")
+        lines.extend(to_toml(table).splitlines())
+    return "\n".join(lines)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("minutes: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except MinutesError as exc:
+        click.echo(f"minutes: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("minutes: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,438 @@
+"""The ledger: every recording, its state and its checkpoints, in one SQLite database.
+
+WAL with ``synchronous=FULL``: a checkpoint that was acknowledged survives a kill -9 or a power
+cut, and ``minutes status`` can read while the daemon writes. Migrations are an append-only list;
+the version reached is kept in ``schema_migrations``. One connection is shared behind a lock, so
+the watcher and the worker threads can both use one Ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from daemon.errors import LedgerError
+from daemon.models import ChunkTranscript, Paragraph, Provenance, Report, Segment, Transcript
+
+log = logging.getLogger("daemon.ledger")
+
+State = Literal["queued", "processing", "done", "failed"]
+STATES: tuple[State, ...] = ("queued", "processing", "done", "failed")
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE recordings (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT UNIQUE,
+        source_name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER,
+        recorded_at TEXT,
+        duration REAL,
+        state TEXT NOT NULL,
+        stage TEXT,
+        error TEXT,
+        plan_key TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        processing_s REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX recordings_state ON recordings(state);
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        recording_id INTEGER NOT NULL REFERENCES recordings(id),
+        path TEXT NOT NULL,
+        size INTEGER,
+        mtime_ns INTEGER,
+        role TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    CREATE INDEX sources_path ON sources(path);
+    CREATE TABLE chunks (
+        recording_id INTEGER NOT NULL REFERENCES recordings(id),
+        idx INTEGER NOT NULL,
+        plan_key TEXT NOT NULL,
+        start REAL NOT NULL,
+        end REAL NOT NULL,
+        overlap REAL NOT NULL,
+        language TEXT NOT NULL,
+        segments TEXT NOT NULL,
+        elapsed REAL NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (recording_id, idx)
+    );
+    CREATE TABLE transcripts (
+        recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+        language TEXT NOT NULL,
+        duration REAL NOT NULL,
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        options TEXT NOT NULL,
+        segments TEXT NOT NULL,
+        paragraphs TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE reports (
+        recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+        markdown TEXT NOT NULL,
+        sidecars TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        recording_id INTEGER REFERENCES recordings(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT
+    );
+    CREATE INDEX events_recording ON events(recording_id, kind);
+    """,
+)
+
+
+@dataclass(frozen=True)
+class RecordingRow:
+    id: int
+    sha256: str | None
+    source_name: str
+    path: Path
+    size: int | None
+    recorded_at: datetime | None
+    duration: float | None
+    state: State
+    stage: str | None
+    error: str | None
+    attempts: int
+    processing_s: float | None
+    updated_at: datetime
+    report: Path | None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Ledger:
+    def __init__(self, path: Path, *, busy_timeout_s: float = 30.0) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot open ledger {path}: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise LedgerError(f"ledger {self.path}: {exc}") from exc
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise LedgerError(f"ledger {self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            (current,) = db.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+            ).fetchone()
+        if current > len(MIGRATIONS):
+            raise LedgerError(
+                f"ledger {self.path} is at schema {current}, newer than this Minutes "
+                f"({len(MIGRATIONS)}); upgrade Minutes"
+            )
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self._tx() as db:
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, _now()))
+            log.info("ledger migrated to schema %d", version)
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._query("SELECT MAX(version) FROM schema_migrations")[0][0])
+
+    # Recordings -----------------------------------------------------------------------------
+
+    def add_recording(
+        self, *, sha256: str | None, path: Path, size: int | None, mtime_ns: int | None
+    ) -> RecordingRow:
+        with self._tx() as db:
+            now = _now()
+            cursor = db.execute(
+                "INSERT INTO recordings (sha256, source_name, path, size, state, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+                (sha256, path.name, str(path), size, now, now),
+            )
+            recording_id = int(cursor.lastrowid or 0)
+            db.execute(
+                "INSERT INTO sources (recording_id, path, size, mtime_ns, role, seen_at) "
+                "VALUES (?, ?, ?, ?, 'original', ?)",
+                (recording_id, str(path), size, mtime_ns, now),
+            )
+            self._event(db, recording_id, "queued", path.name)
+        return self.get(recording_id)
+
+    def add_source(
+        self, recording_id: int, path: Path, size: int | None, mtime_ns: int | None, role: str
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO sources (recording_id, path, size, mtime_ns, role, seen_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (recording_id, str(path), size, mtime_ns, role, _now()),
+            )
+            self._event(db, recording_id, role, path.name)
+
+    def source_of(self, path: Path, size: int, mtime_ns: int) -> int | None:
+        """The recording a file was already identified as, if it has not changed since."""
+        rows = self._query(
+            "SELECT recording_id FROM sources WHERE path = ? AND size = ? AND mtime_ns = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (str(path), size, mtime_ns),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def find_sha(self, sha256: str) -> RecordingRow | None:
+        rows = self._query("SELECT id FROM recordings WHERE sha256 = ?", (sha256,))
+        return self.get(int(rows[0][0])) if rows else None
+
+    def get(self, recording_id: int) -> RecordingRow:
+        rows = self._query(
+            "SELECT r.*, p.markdown AS report FROM recordings r "
+            "LEFT JOIN reports p ON p.recording_id = r.id WHERE r.id = ?",
+            (recording_id,),
+        )
+        if not rows:
+            raise LedgerError(f"no recording #{recording_id}")
+        return _row(rows[0])
+
+    def recordings(self, states: tuple[State, ...] = STATES, limit: int = 1000) -> list[RecordingRow]:
+        marks = ",".join("?" * len(states))
+        rows = self._query(
+            "SELECT r.*, p.markdown AS report FROM recordings r "
+            f"LEFT JOIN reports p ON p.recording_id = r.id WHERE r.state IN ({marks}) "
+            "ORDER BY r.id DESC LIMIT ?",
+            (*states, limit),
+        )
+        return [_row(r) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        rows = self._query("SELECT state, COUNT(*) FROM recordings GROUP BY state")
+        found = {str(r[0]): int(r[1]) for r in rows}
+        return {state: found.get(state, 0) for state in STATES}
+
+    def update(self, recording_id: int, **fields: Any) -> None:
+        allowed = {"path", "recorded_at", "duration", "stage", "error", "plan_key", "processing_s"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        values = [v.isoformat() if isinstance(v, datetime) else v for v in fields.values()]
+        values = [str(v) if isinstance(v, Path) else v for v in values]
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        with self._tx() as db:
+            db.execute(
+                f"UPDATE recordings SET {assignments}, updated_at = ? WHERE id = ?",
+                (*values, _now(), recording_id),
+            )
+
+    def set_state(
+        self, recording_id: int, state: State, *, stage: str | None = None, error: str | None = None
+    ) -> None:
+        with self._tx() as db:
+            attempts = ", attempts = attempts + 1" if state == "processing" else ""
+            db.execute(
+                f"UPDATE recordings SET state = ?, stage = ?, error = ?, updated_at = ?{attempts} "
+                "WHERE id = ?",
+                (state, stage, error, _now(), recording_id),
+            )
+            self._event(db, recording_id, state, error or stage)
+
+    def event(self, recording_id: int | None, kind: str, detail: str | None = None) -> None:
+        with self._tx() as db:
+            self._event(db, recording_id, kind, detail)
+
+    def events(self, recording_id: int, kind: str | None = None) -> list[tuple[str, str | None]]:
+        rows = self._query(
+            "SELECT kind, detail FROM events WHERE recording_id = ? AND (? IS NULL OR kind = ?) "
+            "ORDER BY id",
+            (recording_id, kind, kind),
+        )
+        return [(str(r[0]), r[1]) for r in rows]
+
+    @staticmethod
+    def _event(db: sqlite3.Connection, recording_id: int | None, kind: str, detail: str | None) -> None:
+        db.execute(
+            "INSERT INTO events (recording_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+            (recording_id, _now(), kind, detail),
+        )
+
+    # Chunk checkpoints ----------------------------------------------------------------------
+
+    def begin_plan(self, recording_id: int, plan_key: str) -> None:
+        """Keep checkpoints made under the same plan; drop those of another model or chunking."""
+        with self._tx() as db:
+            dropped = db.execute(
+                "DELETE FROM chunks WHERE recording_id = ? AND plan_key != ?",
+                (recording_id, plan_key),
+            ).rowcount
+            db.execute("UPDATE recordings SET plan_key = ? WHERE id = ?", (plan_key, recording_id))
+            if dropped:
+                self._event(db, recording_id, "checkpoints_dropped", f"{dropped} (settings changed)")
+
+    def save_chunk(self, recording_id: int, plan_key: str, chunk: ChunkTranscript) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO chunks (recording_id, idx, plan_key, start, end, overlap, language, "
+                "segments, elapsed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    recording_id, chunk.index, plan_key, chunk.start, chunk.end, chunk.overlap,
+                    chunk.language, _segments_json(chunk.segments), chunk.elapsed, _now(),
+                ),
+            )  # fmt: skip
+            self._event(db, recording_id, "chunk_transcribed", str(chunk.index))
+
+    def chunks(self, recording_id: int, plan_key: str) -> dict[int, ChunkTranscript]:
+        rows = self._query(
+            "SELECT * FROM chunks WHERE recording_id = ? AND plan_key = ? ORDER BY idx",
+            (recording_id, plan_key),
+        )
+        return {
+            int(r["idx"]): ChunkTranscript(
+                index=int(r["idx"]),
+                start=float(r["start"]),
+                end=float(r["end"]),
+                overlap=float(r["overlap"]),
+                language=str(r["language"]),
+                segments=_segments(r["segments"]),
+                elapsed=float(r["elapsed"]),
+            )
+            for r in rows
+        }
+
+    # Transcripts and reports ----------------------------------------------------------------
+
+    def save_transcript(self, recording_id: int, transcript: Transcript) -> None:
+        paragraphs = [[p.start, p.end, len(p.segments)] for p in transcript.paragraphs]
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO transcripts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    recording_id, transcript.language, transcript.duration,
+                    transcript.provenance.backend, transcript.provenance.model,
+                    json.dumps(transcript.provenance.options), _segments_json(transcript.segments),
+                    json.dumps(paragraphs), _now(),
+                ),
+            )  # fmt: skip
+
+    def transcript(self, recording_id: int) -> Transcript | None:
+        rows = self._query("SELECT * FROM transcripts WHERE recording_id = ?", (recording_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        segments = _segments(row["segments"])
+        paragraphs: list[Paragraph] = []
+        position = 0
+        for start, end, count in json.loads(row["paragraphs"]):
+            paragraphs.append(Paragraph(start, end, segments[position : position + count]))
+            position += count
+        return Transcript(
+            segments=segments,
+            paragraphs=tuple(paragraphs),
+            language=str(row["language"]),
+            duration=float(row["duration"]),
+            provenance=Provenance(
+                str(row["backend"]), str(row["model"]), json.loads(row["options"])
+            ),
+        )
+
+    def save_report(self, recording_id: int, report: Report, processing_s: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)",
+                (
+                    recording_id, str(report.markdown),
+                    json.dumps([str(p) for p in report.sidecars]), _now(),
+                ),
+            )  # fmt: skip
+            db.execute(
+                "UPDATE recordings SET processing_s = ? WHERE id = ?", (processing_s, recording_id)
+            )
+
+    def report_names(self) -> set[str]:
+        return {Path(r[0]).name for r in self._query("SELECT markdown FROM reports")}
+
+
+def _segments_json(segments: tuple[Segment, ...]) -> str:
+    return json.dumps([s.to_dict() for s in segments], ensure_ascii=False)
+
+
+def _segments(text: str) -> tuple[Segment, ...]:
+    return tuple(Segment.from_dict(d) for d in json.loads(text))
+
+
+def _row(r: sqlite3.Row) -> RecordingRow:
+    return RecordingRow(
+        id=int(r["id"]),
+        sha256=r["sha256"],
+        source_name=str(r["source_name"]),
+        path=Path(r["path"]),
+        size=r["size"],
+        recorded_at=_parse_time(r["recorded_at"]),
+        duration=r["duration"],
+        state=r["state"],
+        stage=r["stage"],
+        error=r["error"],
+        attempts=int(r["attempts"]),
+        processing_s=r["processing_s"],
+        updated_at=_parse_time(r["updated_at"]) or datetime.now(timezone.utc),
+        report=Path(r["report"]) if r["report"] else None,
+    )
+

@@ -1,0 +1,250 @@
+"""One recording, start to finish: identify, probe, transcribe chunk by chunk, merge, render, file away.
+
+Every stage leaves its result in the ledger before the next starts, so a recording whose process
+died resumes where it stopped: finished chunks are read back, never transcribed again. A
+recording that cannot be processed ends in the failed folder with a ``.error.txt`` beside it; the
+pipeline returns and the daemon goes on with the next file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+from daemon.audio import AudioInfo, decode_blocks, probe, recorded_at, split_at_pauses
+from daemon.config import Settings
+from daemon.errors import Interrupted, MinutesError, ModelError
+from daemon.files import atomic_write_text, move_unique, sha256_file
+from daemon.ledger import Ledger, RecordingRow
+from daemon.merge import merge
+from daemon.models import ChunkTranscript, Recording
+from daemon.render import Renderer, ReportInput
+from daemon.transcribe import Transcriber
+
+log = logging.getLogger("daemon.pipeline")
+
+ProgressFn = Callable[[float, float], None]
+"""Called with (seconds of audio done, total seconds) after each chunk."""
+
+_PROMPT_TAIL_WORDS = 40
+
+
+@dataclass(frozen=True)
+class Outcome:
+    recording_id: int | None
+    state: Literal["done", "failed", "duplicate", "skipped"]
+    report: Path | None = None
+    reason: str | None = None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        ledger: Ledger,
+        transcriber: Transcriber,
+        *,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.transcriber = transcriber
+        self.renderer = Renderer(settings.templates)
+        self.stop = stop or threading.Event()
+
+    # Identification ---------------------------------------------------------------------------
+
+    def submit(self, path: Path, *, from_inbox: bool, progress: ProgressFn | None = None) -> Outcome:
+        """Process ``path`` unless its content was processed before.
+
+        ``from_inbox`` files are moved afterwards (archive or failed folder); files named on the
+        command line are left where they are.
+        """
+        path = path.absolute()
+        if not path.exists():
+            return Outcome(None, "skipped", reason="the file is gone")
+        if path.is_dir():
+            row = self.ledger.add_recording(sha256=None, path=path, size=None, mtime_ns=None)
+            return self._fail(row, "is a folder, not an audio file", "identify", from_inbox)
+        stat = path.stat()
+        known = self.ledger.source_of(path, stat.st_size, stat.st_mtime_ns)
+        if known is not None and self.ledger.get(known).state == "done":
+            row = self.ledger.get(known)
+            return Outcome(row.id, "skipped", row.report, "already processed")
+        sha256 = sha256_file(path)
+        row_or_none = self.ledger.find_sha(sha256)
+        if row_or_none is None:
+            row = self.ledger.add_recording(
+                sha256=sha256, path=path, size=stat.st_size, mtime_ns=stat.st_mtime_ns
+            )
+        elif row_or_none.state == "done":
+            return self._duplicate(row_or_none, path, stat.st_size, stat.st_mtime_ns, from_inbox)
+        else:
+            row = row_or_none
+            if row.path != path:
+                # Renamed, moved back from failed/, or dropped again: carry on under the new path.
+                self.ledger.add_source(row.id, path, stat.st_size, stat.st_mtime_ns, "renamed")
+                self.ledger.update(row.id, path=path)
+                row = self.ledger.get(row.id)
+        return self._process(row, from_inbox, progress)
+
+    def _duplicate(
+        self, original: RecordingRow, path: Path, size: int, mtime_ns: int, from_inbox: bool
+    ) -> Outcome:
+        self.ledger.add_source(original.id, path, size, mtime_ns, "duplicate")
+        log.info(
+            "%s has the same content as recording #%d (%s); no new report",
+            path.name, original.id, original.report.name if original.report else "no report",
+        )  # fmt: skip
+        if from_inbox:
+            self._dispose(path)
+        return Outcome(original.id, "duplicate", original.report, f"same content as #{original.id}")
+
+    # Processing -------------------------------------------------------------------------------
+
+    def _process(self, row: RecordingRow, from_inbox: bool, progress: ProgressFn | None) -> Outcome:
+        started = time.monotonic()
+        stage = "probe"
+        self.ledger.set_state(row.id, "processing", stage=stage)
+        log.info("recording #%d %s: processing", row.id, row.path.name)
+        try:
+            info = probe(row.path, int(self.settings.max_file_mb * 2**20))
+            recording = Recording(
+                id=row.id,
+                sha256=row.sha256 or "",
+                path=row.path,
+                recorded_at=recorded_at(info),
+                duration=info.duration,
+            )
+            self.ledger.update(row.id, recorded_at=recording.recorded_at, duration=info.duration)
+            stage = "transcribe"
+            self.ledger.update(row.id, stage=stage)
+            chunks = self._transcribe(row.id, info, progress)
+            duration = max(info.duration, chunks[-1].end if chunks else 0.0)
+            transcript = merge(chunks, duration, self.transcriber.provenance())
+            self.ledger.save_transcript(row.id, transcript)
+            stage = "render"
+            self.ledger.update(row.id, stage=stage)
+            elapsed = time.monotonic() - started
+            report = self.renderer.write(
+                self.settings.outbox,
+                ReportInput(
+                    recording=recording,
+                    source_name=row.source_name,
+                    transcript=transcript,
+                    processing_s=elapsed,
+                    summarizer=self.settings.summarizer.name,
+                ),
+            )
+            self.ledger.save_report(row.id, report, elapsed)
+        except (Interrupted, ModelError):
+            raise  # not this recording's fault: it stays queued and resumes later
+        except MinutesError as exc:
+            return self._fail(row, getattr(exc, "reason", exc.message), stage, from_inbox)
+        except Exception as exc:
+            log.exception("recording #%d: unexpected error at %s", row.id, stage)
+            return self._fail(row, f"unexpected error: {exc!r}", stage, from_inbox)
+        # Only now, with the report on disk, is the source moved.
+        if from_inbox:
+            self._dispose(row.path)
+        self.ledger.set_state(row.id, "done")
+        log.info("recording #%d: report %s (%.1f s)", row.id, report.markdown.name, elapsed)
+        return Outcome(row.id, "done", report.markdown)
+
+    def _transcribe(
+        self, recording_id: int, info: AudioInfo, progress: ProgressFn | None
+    ) -> list[ChunkTranscript]:
+        plan_key = self.plan_key()
+        self.ledger.begin_plan(recording_id, plan_key)
+        done = self.ledger.chunks(recording_id, plan_key)
+        configured = self.settings.transcriber.language
+        language = None if configured == "auto" else configured
+        if language is None and done:
+            language = done[min(done)].language
+        results: list[ChunkTranscript] = []
+        previous = ""
+        for chunk in split_at_pauses(decode_blocks(info), self.settings.chunking):
+            result = done.get(chunk.index)
+            if result is None:
+                if self.stop.is_set():
+                    raise Interrupted(f"stopped before chunk {chunk.index}; it resumes on restart")
+                prompt = _prompt(self.settings.transcriber.initial_prompt, previous)
+                result = self.transcriber.transcribe(chunk, language=language, prompt=prompt)
+                self.ledger.save_chunk(recording_id, plan_key, result)
+                log.debug("recording #%d: chunk %d done in %.1f s", recording_id, chunk.index, result.elapsed)
+            language = language or result.language
+            previous = " ".join(s.text for s in result.segments) or previous
+            results.append(result)
+            if progress is not None:
+                progress(chunk.end, max(info.duration, chunk.end))
+        return results
+
+    def plan_key(self) -> str:
+        """Checkpoints are valid only for the chunking and transcriber that made them."""
+        provenance = self.transcriber.provenance()
+        plan = {
+            "chunking": self.settings.chunking.model_dump(),
+            "backend": provenance.backend,
+            "model": provenance.model,
+            "options": provenance.options,
+        }
+        return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
+
+    # Filing -----------------------------------------------------------------------------------
+
+    def _fail(self, row: RecordingRow, reason: str, stage: str, from_inbox: bool) -> Outcome:
+        self.ledger.set_state(row.id, "failed", stage=stage, error=reason)
+        log.warning("recording #%d %s failed at %s: %s", row.id, row.path.name, stage, reason)
+        if from_inbox and (row.path.exists() or row.path.is_symlink()):
+            target = move_unique(row.path, self.settings.failed)
+            self.ledger.update(row.id, path=target)
+            atomic_write_text(target.with_name(target.name + ".error.txt"), _error_text(row, reason, stage))
+        return Outcome(row.id, "failed", reason=reason)
+
+    def _dispose(self, path: Path) -> None:
+        policy = self.settings.after_success
+        if policy == "keep" or not path.exists():
+            return
+        if policy == "delete":
+            path.unlink()
+            return
+        try:
+            relative = path.parent.relative_to(self.settings.inbox)
+        except ValueError:
+            relative = Path()
+        move_unique(path, self.settings.archive / relative)
+
+    def finish_interrupted_filing(self) -> None:
+        """Recordings whose report was written but whose source was not yet filed when we died."""
+        for row in self.ledger.recordings(("processing",)):
+            if row.report is not None and row.report.exists():
+                if row.path.exists() and self._in_inbox(row.path):
+                    self._dispose(row.path)
+                self.ledger.set_state(row.id, "done")
+
+    def _in_inbox(self, path: Path) -> bool:
+        return path.is_relative_to(self.settings.inbox)
+
+
+def _prompt(hint: str, previous: str) -> str:
+    tail = " ".join(previous.split()[-_PROMPT_TAIL_WORDS:])
+    return " ".join(part for part in (hint.strip(), tail) if part)
+
+
+def _error_text(row: RecordingRow, reason: str, stage: str) -> str:
+    return (
+        f"Minutes could not process {row.source_name}.\n\n"
+        f"Reason: {reason}\n"
+        f"Stage: {stage}\n"
+        f"Recording: #{row.id}" + (f" (sha256 {row.sha256})" if row.sha256 else "") + "\n"
+        f"When: {datetime.now(timezone.utc).astimezone():%Y-%m-%d %H:%M:%S %z}\n\n"
+        "To try again, fix the cause and run `minutes retry`, or move the file back into the inbox.\n"
+    )

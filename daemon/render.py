@@ -1,0 +1,238 @@
+"""Render a recording's report (Markdown from a Jinja template) and its sidecars (.srt, .vtt, .json).
+
+Templates run in Jinja's sandbox, because a user template folder can override ours. Every value a
+template prints is Markdown-escaped unless a filter marked it safe, so words that came from speech
+("click [here](http://x)", "<script>") stay words and never become links, images or HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+
+from daemon import __version__
+from daemon.files import atomic_write_text
+from daemon.models import Recording, Report, Segment, Transcript
+
+REPORT_TEMPLATE = "report.md.j2"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&$])")
+_FRONT_MATTER_SHA = re.compile(r"^sha256: \"([0-9a-f]{64})\"$", re.MULTILINE)
+
+
+class MarkdownSafe(str):
+    """Text already fit to appear in Markdown as it is."""
+
+
+def escape_markdown(value: object) -> MarkdownSafe:
+    if isinstance(value, MarkdownSafe):
+        return value
+    text = " ".join(str(value).split())  # no newlines: speech cannot start a heading or a list
+    return MarkdownSafe(_MD_SPECIAL.sub(r"\\\1", text))
+
+
+def _finalize(value: object) -> object:
+    if value is None or isinstance(value, MarkdownSafe):
+        return value if value is not None else ""
+    if isinstance(value, (int, float)):
+        return value
+    return escape_markdown(value)
+
+
+def hms(seconds: float) -> MarkdownSafe:
+    total = int(seconds)
+    return MarkdownSafe(f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}")
+
+
+def yaml_scalar(value: object) -> MarkdownSafe:
+    # A JSON string is a valid YAML scalar, quotes and escapes included.
+    return MarkdownSafe(json.dumps(str(value), ensure_ascii=False))
+
+
+def default_template_dir() -> Path:
+    packaged = Path(str(resources.files("daemon") / "templates"))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+def make_environment(user_templates: Path | None) -> SandboxedEnvironment:
+    folders = [str(user_templates)] if user_templates else []
+    folders.append(str(default_template_dir()))
+    env = SandboxedEnvironment(
+        loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+    env.filters["md"] = escape_markdown
+    env.filters["hms"] = hms
+    env.filters["yaml"] = yaml_scalar
+    return env
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    recording: Recording
+    source_name: str
+    transcript: Transcript
+    processing_s: float
+    summarizer: str = "none"
+
+    @property
+    def title(self) -> str:
+        return title_from_name(self.source_name)
+
+
+def title_from_name(name: str) -> str:
+    stem = Path(name).stem
+    words = re.sub(r"[_\-.]+", " ", stem).split()
+    return " ".join(words) or "Recording"
+
+
+def slug(text: str, limit: int = 60) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return words[:limit].rstrip("-") or "recording"
+
+
+def base_name(data: ReportInput) -> str:
+    """Date, time and slug: reports sort by when the meeting happened."""
+    return f"{data.recording.recorded_at:%Y-%m-%d_%H%M}_{slug(data.title)}"
+
+
+class Renderer:
+    def __init__(self, user_templates: Path | None = None) -> None:
+        self.env = make_environment(user_templates)
+
+    def report_markdown(self, data: ReportInput) -> str:
+        transcript = data.transcript
+        context: dict[str, Any] = {
+            "title": data.title,
+            "recorded_at": data.recording.recorded_at,
+            "duration": data.recording.duration,
+            "source_name": data.source_name,
+            "sha256": data.recording.sha256,
+            "transcript": transcript,
+            "transcriber": describe_provenance(transcript),
+            "summarizer": data.summarizer,
+            "summary": None,
+            "processing_seconds": data.processing_s,
+            "generator": f"minutes {__version__}",
+        }
+        return self.env.get_template(REPORT_TEMPLATE).render(context)
+
+    def write(self, outbox: Path, data: ReportInput) -> Report:
+        """Write the report and its sidecars atomically; the same recording keeps its name."""
+        markdown_path = report_path(outbox, base_name(data), data.recording.sha256)
+        stem = markdown_path.with_suffix("")
+        sidecars = (
+            stem.with_suffix(".srt"),
+            stem.with_suffix(".vtt"),
+            stem.with_suffix(".json"),
+        )
+        atomic_write_text(sidecars[0], to_srt(data.transcript.segments))
+        atomic_write_text(sidecars[1], to_vtt(data.transcript.segments))
+        atomic_write_text(sidecars[2], to_json(data))
+        # The Markdown goes last: its presence means the whole set is on disk.
+        atomic_write_text(markdown_path, self.report_markdown(data))
+        return Report(markdown=markdown_path, sidecars=sidecars)
+
+
+def report_path(outbox: Path, base: str, sha256: str) -> Path:
+    """``outbox/base.md`` unless another recording's report holds that name."""
+    number = 1
+    while True:
+        candidate = outbox / (f"{base}.md" if number == 1 else f"{base}-{number}.md")
+        if not candidate.exists() or _report_sha(candidate) == sha256:
+            return candidate
+        number += 1
+
+
+def _report_sha(path: Path) -> str | None:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            head = handle.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return None
+    match = _FRONT_MATTER_SHA.search(head)
+    return match.group(1) if match else None
+
+
+def describe_provenance(transcript: Transcript) -> str:
+    p = transcript.provenance
+    options = ", ".join(
+        f"{k} {v}" for k, v in p.options.items() if k in ("compute_type", "device", "beam_size")
+    )
+    return f"{p.backend} {p.model} ({options})" if options else f"{p.backend} {p.model}"
+
+
+def _clock(seconds: float, separator: str) -> str:
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def to_srt(segments: tuple[Segment, ...]) -> str:
+    blocks = [
+        f"{n}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{_cue_text(s)}\n"
+        for n, s in enumerate(segments, start=1)
+    ]
+    return "\n".join(blocks)
+
+
+def to_vtt(segments: tuple[Segment, ...]) -> str:
+    cues = [
+        f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n"
+        + _cue_text(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        + "\n"
+        for s in segments
+    ]
+    return "WEBVTT\n\n" + "\n".join(cues)
+
+
+def _cue_text(segment: Segment) -> str:
+    # A blank line or "-->" inside a cue would end it early in every player.
+    text = " ".join(segment.text.split()).replace("-->", "->")
+    return f"{segment.speaker}: {text}" if segment.speaker else text
+
+
+def to_json(data: ReportInput) -> str:
+    transcript = data.transcript
+    document = {
+        "generator": f"minutes {__version__}",
+        "recording": {
+            "id": data.recording.id,
+            "source_name": data.source_name,
+            "sha256": data.recording.sha256,
+            "recorded_at": data.recording.recorded_at.isoformat(),
+            "duration": round(data.recording.duration, 3),
+            "processing_seconds": round(data.processing_s, 3),
+        },
+        "transcript": {
+            "language": transcript.language,
+            "provenance": {
+                "backend": transcript.provenance.backend,
+                "model": transcript.provenance.model,
+                "options": transcript.provenance.options,
+            },
+            "paragraphs": [
+                {"start": round(p.start, 3), "end": round(p.end, 3), "text": p.text}
+                for p in transcript.paragraphs
+            ],
+        },
+        "segments": [s.to_dict() for s in transcript.segments],
+        "summary": None,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

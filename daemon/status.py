@@ -1,0 +1,82 @@
+"""What ``minutes status`` shows and what ``minutes retry`` does, on top of the ledger."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from daemon.config import Settings
+from daemon.files import move_unique
+from daemon.ledger import Ledger, RecordingRow
+
+
+def print_status(ledger: Ledger, *, limit: int, as_json: bool) -> None:
+    counts = ledger.counts()
+    rows = ledger.recordings(limit=limit)
+    if as_json:
+        print(json.dumps({"counts": counts, "recordings": [_as_dict(r) for r in rows]}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=not sys.stdout.isatty())
+    console.print(
+        "  ".join(f"{state}: {count}" for state, count in counts.items()), highlight=False
+    )
+    if not rows:
+        console.print("no recordings yet")
+        return
+    table = Table(show_lines=False)
+    for column in ("id", "state", "recording", "duration", "detail"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.id), row.state, row.source_name,
+            f"{row.duration / 60:.1f} min" if row.duration else "",
+            _detail(row),
+        )  # fmt: skip
+    console.print(table)
+
+
+def _detail(row: RecordingRow) -> str:
+    if row.state == "failed":
+        return f"{row.stage}: {row.error}"
+    if row.state == "done" and row.report is not None:
+        return str(row.report)
+    return row.stage or ""
+
+
+def _as_dict(row: RecordingRow) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "state": row.state,
+        "stage": row.stage,
+        "source_name": row.source_name,
+        "path": str(row.path),
+        "sha256": row.sha256,
+        "duration": row.duration,
+        "error": row.error,
+        "attempts": row.attempts,
+        "report": str(row.report) if row.report else None,
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def requeue_failed(ledger: Ledger, settings: Settings, ids: tuple[int, ...]) -> list[str]:
+    """Move failed recordings back into the inbox and mark them queued; return what was done."""
+    done: list[str] = []
+    for row in ledger.recordings(("failed",)):
+        if ids and row.id not in ids:
+            continue
+        path = row.path
+        if path.exists() and not path.is_relative_to(settings.inbox):
+            error_file = path.with_name(path.name + ".error.txt")
+            path = move_unique(path, settings.inbox)
+            error_file.unlink(missing_ok=True)
+        if not path.exists():
+            done.append(f"#{row.id} {row.source_name}: the file is gone, cannot retry")
+            continue
+        ledger.update(row.id, path=path)
+        ledger.set_state(row.id, "queued", stage="retry")
+        done.append(f"#{row.id} {row.source_name}: queued again ({path})")
+    return done
