@@ -119,13 +119,23 @@ def resolve_model(explicit: str | None) -> tuple[str, str]:
     """The model folder both systems load, and where that answer came from."""
     if explicit:
         return explicit, "--model-path"
+    if str(BENCH_DIR.parent) not in sys.path:
+        # Appended, not prepended: an installed minutes wins; the working tree is the fallback.
+        sys.path.append(str(BENCH_DIR.parent))
     try:
         # Imported by name: the function may not exist yet, and mypy must not require it.
         store = importlib.import_module("daemon.transcribe.model_store")
-        return str(store.resolve_model("base")), "daemon.transcribe.model_store.resolve_model"
+        resolved = str(store.resolve_model("base"))
     except Exception as exc:  # any failure means "not available": fall back, say so
         log.warning("model_store unavailable (%s); using %s", exc, FALLBACK_MODEL)
         return FALLBACK_MODEL, "fallback"
+    # resolve_model returns the bare name when only a download could provide the model.
+    if not Path(resolved).is_dir():
+        log.warning(
+            "resolve_model('base') gave %r, not a folder; using %s", resolved, FALLBACK_MODEL
+        )
+        return FALLBACK_MODEL, "fallback"
+    return resolved, "daemon.transcribe.model_store.resolve_model"
 
 
 # --- running ------------------------------------------------------------------------------------

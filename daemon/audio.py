@@ -81,6 +81,9 @@ def probe(path: Path, max_bytes: int | None = None) -> AudioInfo:
         if not stream.codec_context.sample_rate:
             raise InputError(path, "has an audio stream that cannot be decoded")
         duration = _duration(container, stream)
+        if container.format.name == "wav":
+            # FFmpeg clamps a WAV's length to the file size, which hides truncation.
+            duration = max(duration or 0.0, _declared_wav_seconds(path) or 0.0)
         if duration is not None and duration <= 0:
             raise InputError(path, "has zero duration")
         return AudioInfo(
@@ -105,6 +108,27 @@ def _duration(container: object, stream: object) -> float | None:
     container_duration = getattr(container, "duration", None)
     if container_duration:
         return float(container_duration / av.time_base)
+    return None
+
+
+def _declared_wav_seconds(path: Path) -> float | None:
+    """The length a RIFF/WAVE header declares, or None when it declares none."""
+    with path.open("rb") as handle:
+        header = handle.read(4096)
+    if header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        return None
+    position, byte_rate = 12, 0
+    while position + 8 <= len(header):
+        chunk_id = header[position : position + 4]
+        size = int.from_bytes(header[position + 4 : position + 8], "little")
+        if chunk_id == b"fmt " and position + 16 <= len(header):
+            byte_rate = int.from_bytes(header[position + 16 : position + 20], "little")
+        if chunk_id == b"data":
+            # 0 and 0xFFFFFFFF mean "unknown" (written while streaming); trust nothing then.
+            if not byte_rate or size in (0, 0xFFFFFFFF):
+                return None
+            return size / byte_rate
+        position += 8 + size + (size & 1)
     return None
 
 

@@ -220,14 +220,14 @@ def _config_error(exc: ValidationError, path: Path | None) -> ConfigError:
 
 def masked(settings: Settings) -> dict[str, Any]:
     """The effective settings as plain data, with anything secret-looking masked."""
-    return _mask(settings.model_dump(mode="json"))
+    return mask_secrets(settings.model_dump(mode="json"))
 
 
-def _mask(value: Any, key: str = "") -> Any:
+def mask_secrets(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
-        return {k: _mask(v, k) for k, v in value.items()}
+        return {k: mask_secrets(v, k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask(v, key) for v in value]
+        return [mask_secrets(v, key) for v in value]
     if value and isinstance(value, str) and _SECRET_WORDS.search(key):
         return "****"
     return value

@@ -1,0 +1,114 @@
+"""Reports: escaped speech, front matter, sidecars, atomic and stable names, overridable templates."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from jinja2.exceptions import SecurityError
+
+from daemon.merge import paragraphs
+from daemon.models import Provenance, Recording, Segment, Transcript
+from daemon.render import Renderer, ReportInput, to_srt, to_vtt
+
+WHEN = datetime(2026, 3, 11, 14, 30, tzinfo=timezone.utc)
+
+
+def report_input(*texts: str, sha: str = "a" * 64, name: str = "Team Sync.m4a") -> ReportInput:
+    segments = tuple(Segment(i * 3.0, i * 3.0 + 2.5, t, 0.9) for i, t in enumerate(texts))
+    transcript = Transcript(
+        segments, paragraphs(segments), "en", 3.0 * len(texts),
+        Provenance("faster-whisper", "base", {"compute_type": "int8", "beam_size": 5}),
+    )  # fmt: skip
+    recording = Recording(1, sha, Path(name), WHEN, 3.0 * len(texts))
+    return ReportInput(recording, name, transcript, processing_s=1.5)
+
+
+def test_report_has_front_matter_title_and_timestamped_transcript(tmp_path: Path) -> None:
+    report = Renderer().write(tmp_path, report_input("Hello there.", "General Kenobi."))
+    text = report.markdown.read_text()
+    assert report.markdown.name == "2026-03-11_1430_team-sync.md"
+    front = dict(line.split(": ", 1) for line in text.split("---")[1].strip().splitlines())
+    assert json.loads(front["title"]) == "Team Sync"
+    assert json.loads(front["sha256"]) == "a" * 64
+    assert json.loads(front["duration"]) == "00:00:06"
+    assert json.loads(front["transcriber"]) == "faster-whisper base (compute_type int8, beam_size 5)"
+    assert "# Team Sync" in text
+    assert "_No summarizer is configured" in text
+    assert "**[00:00:00]** Hello there. General Kenobi." in text
+
+
+def test_speech_cannot_create_links_images_or_html(tmp_path: Path) -> None:
+    hostile = "click [here](http://evil.example) ![x](http://img) <script>alert(1)</script> # *bold*"
+    text = Renderer().write(tmp_path, report_input(hostile)).markdown.read_text()
+    body = text.split("## Transcript", 1)[1]
+    assert "[here](http" not in body
+    assert "<script>" not in body
+    assert "![x]" not in body
+    assert r"\[here\]\(http://evil.example\)" in body
+    assert r"\<script\>" in body
+
+
+def test_a_title_with_quotes_stays_valid_front_matter(tmp_path: Path) -> None:
+    data = report_input("Hi.", name='Q3 "final": plan.mp3')
+    text = Renderer().write(tmp_path, data).markdown.read_text()
+    title_line = next(line for line in text.splitlines() if line.startswith("title: "))
+    assert json.loads(title_line.removeprefix("title: ")) == 'Q3 "final": plan'
+
+
+def test_sidecars_share_the_base_name(tmp_path: Path) -> None:
+    report = Renderer().write(tmp_path, report_input("One.", "Two."))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "2026-03-11_1430_team-sync.json",
+        "2026-03-11_1430_team-sync.md",
+        "2026-03-11_1430_team-sync.srt",
+        "2026-03-11_1430_team-sync.vtt",
+    ]
+    document = json.loads(report.sidecars[2].read_text())
+    assert document["recording"]["sha256"] == "a" * 64
+    assert [s["text"] for s in document["segments"]] == ["One.", "Two."]
+    assert document["transcript"]["language"] == "en"
+    assert document["summary"] is None
+
+
+def test_srt_and_vtt_cues_have_the_right_clock_format() -> None:
+    segments = (Segment(3661.5, 3662.25, "a <b> & --> c"),)
+    assert to_srt(segments) == "1\n01:01:01,500 --> 01:01:02,250\na <b> & -> c\n"
+    assert to_vtt(segments) == "WEBVTT\n\n01:01:01.500 --> 01:01:02.250\na &lt;b&gt; &amp; -&gt; c\n"
+
+
+def test_the_same_recording_keeps_its_report_name(tmp_path: Path) -> None:
+    first = Renderer().write(tmp_path, report_input("One."))
+    again = Renderer().write(tmp_path, report_input("One, again."))
+    assert again.markdown == first.markdown
+    assert "One, again." in again.markdown.read_text()
+
+
+def test_another_recording_with_the_same_name_gets_a_new_report(tmp_path: Path) -> None:
+    first = Renderer().write(tmp_path, report_input("One.", sha="a" * 64))
+    other = Renderer().write(tmp_path, report_input("Two.", sha="b" * 64))
+    assert other.markdown.name == "2026-03-11_1430_team-sync-2.md"
+    assert "One." in first.markdown.read_text()
+
+
+def test_writing_leaves_no_temporary_files(tmp_path: Path) -> None:
+    Renderer().write(tmp_path, report_input("One."))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"]
+
+
+def test_a_user_template_folder_overrides_the_default(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text("MY REPORT {{ title }}: {{ transcript.text }}\n")
+    report = Renderer(templates).write(tmp_path / "out", report_input("Hello [x](y)."))
+    assert report.markdown.read_text() == "MY REPORT Team Sync: Hello \\[x\\]\\(y\\).\n"
+
+
+def test_templates_run_in_a_sandbox(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.md.j2").write_text("{{ title.__class__.__mro__[1].__subclasses__() }}")
+    with pytest.raises(SecurityError):
+        Renderer(templates).write(tmp_path / "out", report_input("x"))
