@@ -141,19 +141,32 @@ def resolve_model(explicit: str | None) -> tuple[str, str]:
 # --- running ------------------------------------------------------------------------------------
 
 
-def run_system(
-    system: str, item: BenchFile, config: runners.RunConfig, repeat: int, hyp_dir: Path
-) -> dict[str, Any]:
-    """Run ``repeat`` times; wall/CPU time is the median, memory the maximum, WER the first run."""
-    results = []
+def run_file(
+    item: BenchFile, systems: Sequence[str], config: runners.RunConfig, repeat: int, hyp_dir: Path
+) -> dict[str, dict[str, Any]]:
+    """Run every system ``repeat`` times on ``item`` and summarise each.
+
+    Repeats are interleaved and the order alternates (plain, minutes / minutes, plain, ...) so
+    that background load and cache warmth fall on both systems alike.
+    """
+    results: dict[str, list[runners.RunResult]] = {system: [] for system in systems}
+    errors: dict[str, str] = {}
     for attempt in range(repeat):
-        log.info("%-7s %s (run %d/%d)", system, item.name, attempt + 1, repeat)
-        result = runners.run(system, item.audio, config)
-        if result.error or result.measurement is None or result.hypothesis is None:
-            log.error("%s failed on %s: %s", system, item.name, result.error)
-            return {"system": system, "error": result.error or "no measurement"}
-        results.append(result)
-    return summarise(system, item, results, hyp_dir)
+        order = systems if attempt % 2 == 0 else list(reversed(systems))
+        for system in (s for s in order if s not in errors):
+            log.info("%-7s %s (run %d/%d)", system, item.name, attempt + 1, repeat)
+            result = runners.run(system, item.audio, config)
+            if result.error or result.measurement is None or result.hypothesis is None:
+                log.error("%s failed on %s: %s", system, item.name, result.error)
+                errors[system] = result.error or "no measurement"
+            else:
+                results[system].append(result)
+    return {
+        system: {"system": system, "error": errors[system]}
+        if system in errors
+        else summarise(system, item, results[system], hyp_dir)
+        for system in systems
+    }
 
 
 def summarise(
@@ -202,6 +215,16 @@ def compare(row: dict[str, Any]) -> dict[str, Any] | None:
         "plain_peak_rss_mb": plain["peak_rss_mb"],
         "minutes_peak_rss_mb": minutes["peak_rss_mb"],
     }
+
+
+def overall_time_ratio(rows: Sequence[dict[str, Any]]) -> float | None:
+    """Total minutes wall time over total plain wall time, on files where both ran."""
+    both = [row["runs"] for row in rows if row["comparison"] is not None]
+    if not both:
+        return None
+    return float(
+        sum(r["minutes"]["wall_s"] for r in both) / sum(r["plain"]["wall_s"] for r in both)
+    )
 
 
 def check_targets(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -257,6 +280,9 @@ def print_report(rows: Sequence[dict[str, Any]], targets: Sequence[dict[str, Any
                 f"WER {c['wer_delta_points']:+.2f} pt  "
                 f"RSS {c['minutes_peak_rss_mb']:.0f} MB (plain {c['plain_peak_rss_mb']:.0f} MB)"
             )
+    overall = overall_time_ratio(rows)
+    if overall is not None:
+        print(f"  {'all files (total wall time)':<42} time x{overall:.3f}")
     print("\ntargets")
     for t in targets:
         value = "-" if t["value"] is None else f"{t['value']:.3f}"
@@ -368,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     hyp_dir = args.cache_dir / "hypotheses" / f"{started:%Y%m%dT%H%M%SZ}"
     rows = []
     for item in files:
-        runs = {s: run_system(s, item, config, args.repeat, hyp_dir) for s in systems}
+        runs = run_file(item, systems, config, args.repeat, hyp_dir)
         row = {"name": item.name, "audio": str(item.audio), "duration_s": item.duration_s,
                "long": item.long, "runs": runs}  # fmt: skip
         row["comparison"] = compare(row)
@@ -408,6 +434,7 @@ def _payload(
         "environment": environment(),
         "wer_normalisation": "see bench/wer.py (NFKC, lowercase, numbers spelled out, ...)",
         "files": rows,
+        "overall_time_ratio": overall_time_ratio(rows),
         "targets": targets,
         "long_file_clips": list(DEFAULT_FILES),
     }

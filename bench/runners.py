@@ -143,7 +143,10 @@ def _measured(
     measurement = measure.read(out) if out.exists() else None
     if measurement is None or measurement.returncode != 0:
         code = measurement.returncode if measurement else "unknown"
-        return measurement, f"exit code {code}; stderr tail:\n{_tail(workdir / 'stderr.log')}"
+        tail = _tail(workdir / "stderr.log")
+        last = next((line for line in reversed(tail.splitlines()) if line.strip()), "")
+        # First line for the table, the whole tail for the JSON.
+        return measurement, f"exit code {code}: {last}\n{tail}"
     return measurement, None
 
 

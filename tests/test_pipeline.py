@@ -1,0 +1,215 @@
+"""The pipeline on real recordings: reports, duplicates, failures, resumption."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, fixture_text, tone, word_error_rate, write_wav
+from daemon.config import Settings
+from daemon.ledger import Ledger
+from daemon.models import Chunk, ChunkTranscript, Provenance
+from daemon.pipeline import Pipeline
+from daemon.status import requeue_failed
+from daemon.transcribe.local import LocalTranscriber
+
+
+def drop(source: Path, inbox: Path, name: str | None = None) -> Path:
+    inbox.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(source, inbox / (name or source.name)))
+
+
+@pytest.fixture
+def pipeline(settings: Settings, ledger: Ledger, transcriber: LocalTranscriber) -> Pipeline:
+    return Pipeline(settings, ledger, transcriber)
+
+
+def test_a_recording_from_the_inbox_becomes_a_report_and_is_archived(
+    pipeline: Pipeline, settings: Settings, ledger: Ledger
+) -> None:
+    source = drop(FIXTURES / "meeting.flac", settings.inbox / "team")
+    outcome = pipeline.submit(source, from_inbox=True)
+    assert outcome.state == "done"
+    assert outcome.report is not None and outcome.report.parent == settings.outbox
+    text = outcome.report.read_text()
+    assert "maria will update the marketing plan" in text.lower()
+    sidecar = json.loads(outcome.report.with_suffix(".json").read_text())
+    spoken = " ".join(s["text"] for s in sidecar["segments"])
+    assert word_error_rate(fixture_text("meeting"), spoken) < 0.15
+    assert outcome.report.with_suffix(".srt").exists()
+    assert not source.exists()
+    assert (settings.archive / "team" / "meeting.flac").exists()  # subfolder kept
+    row = ledger.get(outcome.recording_id or 0)
+    assert (row.state, row.report) == ("done", outcome.report)
+
+
+def test_a_long_recording_is_transcribed_in_chunks_with_every_sentence(
+    make_settings: Any, transcriber: LocalTranscriber
+) -> None:
+    settings = make_settings(**{"chunking.max_seconds": 10, "chunking.search_seconds": 5})
+    with Ledger(settings.database) as ledger:
+        source = drop(FIXTURES / "meeting.flac", settings.inbox)
+        outcome = Pipeline(settings, ledger, transcriber).submit(source, from_inbox=True)
+        chunk_events = ledger.events(outcome.recording_id or 0, "chunk_transcribed")
+    assert len(chunk_events) >= 4
+    assert outcome.report is not None
+    sidecar = json.loads(outcome.report.with_suffix(".json").read_text())
+    spoken = " ".join(s["text"] for s in sidecar["segments"])
+    assert word_error_rate(fixture_text("meeting"), spoken) < 0.2, spoken
+    starts = [s["start"] for s in sidecar["segments"]]
+    assert starts == sorted(starts) and starts[-1] > 25.0
+
+
+@pytest.mark.parametrize(
+    ("extension", "codec"), [("mp3", "libmp3lame"), ("m4a", "aac"), ("ogg", "libopus"), ("webm", "libopus")]
+)
+def test_common_formats_are_decoded_without_system_ffmpeg(
+    pipeline: Pipeline, tmp_path: Path, extension: str, codec: str
+) -> None:
+    source = transcode(FIXTURES / "hello.flac", tmp_path / f"hello.{extension}", codec)
+    outcome = pipeline.submit(source, from_inbox=False)
+    assert outcome.state == "done", outcome.reason
+    assert outcome.report is not None
+    assert "budget review" in outcome.report.read_text().lower()
+    assert source.exists()  # files named on the command line stay where they are
+
+
+def transcode(source: Path, target: Path, codec: str) -> Path:
+    rate = 48_000 if codec == "libopus" else 16_000
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        stream = out.add_stream(codec, rate=rate, layout="mono")
+        resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=rate)
+        for frame in inp.decode(audio=0):
+            for resampled in resampler.resample(frame):
+                for packet in stream.encode(resampled):
+                    out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return target
+
+
+def test_the_same_content_under_a_new_name_gives_no_second_report(
+    pipeline: Pipeline, settings: Settings, ledger: Ledger
+) -> None:
+    first = pipeline.submit(drop(FIXTURES / "hello.flac", settings.inbox), from_inbox=True)
+    copy = drop(FIXTURES / "hello.flac", settings.inbox, "hello-copy.flac")
+    second = pipeline.submit(copy, from_inbox=True)
+    assert second.state == "duplicate"
+    assert second.recording_id == first.recording_id
+    assert second.report == first.report
+    assert sorted(p.suffix for p in settings.outbox.iterdir()) == [".json", ".md", ".srt", ".vtt"]
+    assert ("duplicate", "hello-copy.flac") in ledger.events(first.recording_id or 0)
+    assert (settings.archive / "hello-copy.flac").exists()
+
+
+def test_a_kept_source_is_not_processed_again(
+    make_settings: Any, transcriber: LocalTranscriber
+) -> None:
+    settings = make_settings(after_success="keep")
+    with Ledger(settings.database) as ledger:
+        pipeline = Pipeline(settings, ledger, transcriber)
+        source = drop(FIXTURES / "hello.flac", settings.inbox)
+        assert pipeline.submit(source, from_inbox=True).state == "done"
+        again = pipeline.submit(source, from_inbox=True)
+    assert (again.state, again.reason) == ("skipped", "already processed")
+    assert source.exists()
+
+
+def bad_inputs(inbox: Path) -> dict[str, str]:
+    """Each bad input, made in the inbox, with the reason it must fail for."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "empty.m4a").touch()
+    (inbox / "noise.mp3").write_bytes(np.random.default_rng(7).bytes(40_000))
+    truncated = write_wav(inbox / "truncated.wav", tone(6.0))
+    with truncated.open("r+b") as handle:
+        handle.truncate(truncated.stat().st_size // 3)
+    (inbox / "x.wav").mkdir()
+    return {
+        "empty.m4a": "is empty (0 bytes)",
+        "noise.mp3": "not a readable audio",
+        "truncated.wav": "is truncated",
+        "x.wav": "is a folder, not an audio file",
+    }
+
+
+def test_bad_inputs_end_in_failed_with_the_reason_beside_them(
+    pipeline: Pipeline, settings: Settings, ledger: Ledger
+) -> None:
+    expected = bad_inputs(settings.inbox)
+    for name, reason in expected.items():
+        outcome = pipeline.submit(settings.inbox / name, from_inbox=True)
+        assert outcome.state == "failed"
+        assert reason in (outcome.reason or ""), outcome.reason
+        assert (settings.failed / name).exists()
+        error_text = (settings.failed / f"{name}.error.txt").read_text()
+        assert reason in error_text and "minutes retry" in error_text
+    assert ledger.counts()["failed"] == 4
+    assert not list(settings.outbox.glob("*.md")) if settings.outbox.exists() else True
+    # The pipeline carries on with good work afterwards.
+    good = pipeline.submit(drop(FIXTURES / "hello.flac", settings.inbox), from_inbox=True)
+    assert good.state == "done"
+
+
+def test_retry_moves_a_failed_recording_back_into_the_inbox(
+    pipeline: Pipeline, settings: Settings, ledger: Ledger
+) -> None:
+    source = write_wav(settings.inbox / "short.wav", tone(6.0))
+    with source.open("r+b") as handle:
+        handle.truncate(2000)
+    failed = pipeline.submit(source, from_inbox=True)
+    assert failed.state == "failed"
+    messages = requeue_failed(ledger, settings, ())
+    assert messages == [f"#{failed.recording_id} short.wav: queued again ({settings.inbox / 'short.wav'})"]
+    assert (settings.inbox / "short.wav").exists()
+    assert not (settings.failed / "short.wav.error.txt").exists()
+    assert ledger.get(failed.recording_id or 0).state == "queued"
+
+
+class StopAfterFirstChunk:
+    """The real transcriber, asking the pipeline to stop once its first chunk is done."""
+
+    name = "local"
+
+    def __init__(self, inner: LocalTranscriber, stop: threading.Event) -> None:
+        self.inner, self.stop, self.calls = inner, stop, []  # type: ignore[var-annotated]
+
+    def provenance(self) -> Provenance:
+        return self.inner.provenance()
+
+    def transcribe(self, chunk: Chunk, *, language: str | None, prompt: str) -> ChunkTranscript:
+        self.calls.append(chunk.index)
+        self.stop.set()
+        return self.inner.transcribe(chunk, language=language, prompt=prompt)
+
+
+def test_an_interrupted_recording_resumes_without_transcribing_a_chunk_twice(
+    make_settings: Any, transcriber: LocalTranscriber
+) -> None:
+    from daemon.errors import Interrupted
+
+    settings = make_settings(**{"chunking.max_seconds": 10, "chunking.search_seconds": 5})
+    source = drop(FIXTURES / "meeting.flac", settings.inbox)
+    stop = threading.Event()
+    stopping = StopAfterFirstChunk(transcriber, stop)
+    with Ledger(settings.database) as ledger:
+        with pytest.raises(Interrupted):
+            Pipeline(settings, ledger, stopping, stop=stop).submit(source, from_inbox=True)
+        assert stopping.calls == [0]
+        row = ledger.recordings()[0]
+        assert (row.state, row.stage) == ("processing", "transcribe")
+
+        counting = StopAfterFirstChunk(transcriber, threading.Event())
+        outcome = Pipeline(settings, ledger, counting).submit(source, from_inbox=True)
+        assert outcome.state == "done"
+        assert counting.calls[0] == 1  # chunk 0 came from the checkpoint
+        indexes = [int(d or -1) for _, d in ledger.events(row.id, "chunk_transcribed")]
+    assert sorted(indexes) == list(range(len(indexes)))  # each chunk exactly once
+    assert outcome.report is not None
+    assert "good morning everyone" in outcome.report.read_text().lower()
