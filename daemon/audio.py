@@ -19,9 +19,9 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterator
-from functools import cache
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,9 @@ def probe(path: Path, max_bytes: int | None = None) -> AudioInfo:
         raise InputError(path, "is empty (0 bytes)")
     if max_bytes is not None and size > max_bytes:
         raise InputError(
-            path, f"is too large ({size / 2**20:.0f} MB; the limit max_file_mb is {max_bytes / 2**20:.0f} MB)"
+            path,
+            f"is too large ({size / 2**20:.0f} MB; "
+            f"the limit max_file_mb is {max_bytes / 2**20:.0f} MB)",
         )
     try:
         container = av.open(str(path), metadata_errors="ignore")
@@ -177,15 +179,17 @@ def decode_blocks(info: AudioInfo) -> Iterator[Int16Block]:
                     continue
                 for frame in frames:
                     for out in resampler.resample(frame):
-                        block = out.to_ndarray().reshape(-1)
+                        block = out.to_ndarray().reshape(-1).astype(np.int16, copy=False)
                         decoded += block.size
                         yield block
             for out in resampler.resample(None):
-                block = out.to_ndarray().reshape(-1)
+                block = out.to_ndarray().reshape(-1).astype(np.int16, copy=False)
                 decoded += block.size
                 yield block
         except av.FFmpegError as exc:
-            raise InputError(path, f"could not be decoded after {decoded / SAMPLE_RATE:.1f} s ({exc})") from exc
+            raise InputError(
+                path, f"could not be decoded after {decoded / SAMPLE_RATE:.1f} s ({exc})"
+            ) from exc
     _check_complete(info, decoded, packets, bad)
 
 

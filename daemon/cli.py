@@ -30,7 +30,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def settings_options(func: F) -> F:
     """The options every command takes to choose and override settings."""
     options = [
-        click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file (TOML)."),
+        click.option(
+            "--config", "config_file", type=click.Path(path_type=Path), help="Config file (TOML)."
+        ),
         click.option("--inbox", type=click.Path(path_type=Path), help="Folder to watch."),
         click.option("--outbox", type=click.Path(path_type=Path), help="Folder for reports."),
         click.option("--state-dir", type=click.Path(path_type=Path), help="Folder for the ledger."),
@@ -95,7 +97,9 @@ def cli() -> None:
 
 @cli.command()
 @settings_options
-@click.option("--polling", is_flag=True, default=None, help="Poll the inbox instead of native events.")
+@click.option(
+    "--polling", is_flag=True, default=None, help="Poll the inbox instead of native events."
+)
 def run(polling: bool | None, **params: Any) -> None:
     """Watch the inbox and process every recording that lands there."""
     if polling:
@@ -120,7 +124,9 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     def request_stop(signum: int, _frame: object) -> None:
         if stop.is_set():
             raise KeyboardInterrupt  # a second Ctrl-C means now
-        log.info("%s received: finishing the current chunk, then stopping", signal.Signals(signum).name)
+        log.info(
+            "%s received: finishing the current chunk, then stopping", signal.Signals(signum).name
+        )
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}

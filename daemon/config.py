@@ -67,10 +67,16 @@ class TranscriberSettings(_Section):
 
 class ChunkingSettings(_Section):
     max_seconds: float = Field(300.0, ge=5.0, description="longest chunk sent to a transcriber")
-    search_seconds: float = Field(30.0, ge=0.0, description="how far before the limit to look for a pause")
+    search_seconds: float = Field(
+        30.0, ge=0.0, description="how far before the limit to look for a pause"
+    )
     min_pause_ms: int = Field(400, ge=50, description="shortest silence that counts as a pause")
-    silence_db: float = Field(-16.0, le=0.0, description="pause threshold relative to the loudness around it")
-    overlap_seconds: float = Field(1.0, ge=0.0, le=10.0, description="overlap where a cut falls in speech")
+    silence_db: float = Field(
+        -16.0, le=0.0, description="pause threshold relative to the loudness around it"
+    )
+    overlap_seconds: float = Field(
+        1.0, ge=0.0, le=10.0, description="overlap where a cut falls in speech"
+    )
 
     @model_validator(mode="after")
     def _search_fits(self) -> ChunkingSettings:
@@ -98,7 +104,9 @@ class Settings(BaseSettings):
     state_dir: Path = Field(Path(".minutes"), description="the ledger database and model locks")
     templates: Path | None = Field(None, description="folder whose templates override the defaults")
     after_success: Literal["archive", "keep", "delete"] = "archive"
-    stability_delay: float = Field(5.0, ge=0.0, description="seconds without change before a file is taken")
+    stability_delay: float = Field(
+        5.0, ge=0.0, description="seconds without change before a file is taken"
+    )
     rescan_interval: float = Field(300.0, gt=0.0, description="seconds between full inbox scans")
     polling: bool = Field(False, description="use a polling observer instead of native events")
     polling_interval: float = Field(2.0, gt=0.0)
@@ -137,13 +145,13 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        file_source = InitSettingsSource(settings_cls, init_kwargs=_file_values.get())
+        file_source = InitSettingsSource(settings_cls, init_kwargs=_file_values.get({}))
         return (init_settings, env_settings, file_source)
 
 
-_file_values: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "minutes_file_values", default={}
-)
+# The config file's values for the Settings being built (pydantic-settings calls the sources
+# hook on the class, so this is how load_settings hands them over).
+_file_values: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("minutes_file_values")
 
 
 def find_config_file(explicit: Path | None = None) -> Path | None:
@@ -220,7 +228,8 @@ def _config_error(exc: ValidationError, path: Path | None) -> ConfigError:
 
 def masked(settings: Settings) -> dict[str, Any]:
     """The effective settings as plain data, with anything secret-looking masked."""
-    return mask_secrets(settings.model_dump(mode="json"))
+    data: dict[str, Any] = mask_secrets(settings.model_dump(mode="json"))
+    return data
 
 
 def mask_secrets(value: Any, key: str = "") -> Any:

@@ -254,7 +254,9 @@ class Ledger:
             raise LedgerError(f"no recording #{recording_id}")
         return _row(rows[0])
 
-    def recordings(self, states: tuple[State, ...] = STATES, limit: int = 1000) -> list[RecordingRow]:
+    def recordings(
+        self, states: tuple[State, ...] = STATES, limit: int = 1000
+    ) -> list[RecordingRow]:
         marks = ",".join("?" * len(states))
         rows = self._query(
             "SELECT r.*, p.markdown AS report FROM recordings r "
@@ -308,7 +310,9 @@ class Ledger:
         return [(str(r[0]), r[1]) for r in rows]
 
     @staticmethod
-    def _event(db: sqlite3.Connection, recording_id: int | None, kind: str, detail: str | None) -> None:
+    def _event(
+        db: sqlite3.Connection, recording_id: int | None, kind: str, detail: str | None
+    ) -> None:
         db.execute(
             "INSERT INTO events (recording_id, at, kind, detail) VALUES (?, ?, ?, ?)",
             (recording_id, _now(), kind, detail),
@@ -325,7 +329,9 @@ class Ledger:
             ).rowcount
             db.execute("UPDATE recordings SET plan_key = ? WHERE id = ?", (plan_key, recording_id))
             if dropped:
-                self._event(db, recording_id, "checkpoints_dropped", f"{dropped} (settings changed)")
+                self._event(
+                    db, recording_id, "checkpoints_dropped", f"{dropped} (settings changed)"
+                )
 
     def save_chunk(self, recording_id: int, plan_key: str, chunk: ChunkTranscript) -> None:
         with self._tx() as db:
@@ -435,4 +441,3 @@ def _row(r: sqlite3.Row) -> RecordingRow:
         updated_at=_parse_time(r["updated_at"]) or datetime.now(timezone.utc),
         report=Path(r["report"]) if r["report"] else None,
     )
-

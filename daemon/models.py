@@ -1,4 +1,6 @@
-"""The data that flows through Minutes, one way: Recording -> Chunk -> Segment -> Transcript -> Report.
+"""The data that flows through Minutes, one way.
+
+Recording -> Chunk -> Segment -> Transcript -> Report.
 
 Frozen dataclasses: a stage never mutates what an earlier stage produced.
 """

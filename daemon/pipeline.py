@@ -1,4 +1,6 @@
-"""One recording, start to finish: identify, probe, transcribe chunk by chunk, merge, render, file away.
+"""One recording, start to finish.
+
+Identify, probe, transcribe chunk by chunk, merge, render, file away.
 
 Every stage leaves its result in the ledger before the next starts, so a recording whose process
 died resumes where it stopped: finished chunks are read back, never transcribed again. A
@@ -62,7 +64,9 @@ class Pipeline:
 
     # Identification ---------------------------------------------------------------------------
 
-    def submit(self, path: Path, *, from_inbox: bool, progress: ProgressFn | None = None) -> Outcome:
+    def submit(
+        self, path: Path, *, from_inbox: bool, progress: ProgressFn | None = None
+    ) -> Outcome:
         """Process ``path`` unless its content was processed before.
 
         ``from_inbox`` files are moved afterwards (archive or failed folder); files named on the
@@ -179,7 +183,12 @@ class Pipeline:
                 prompt = _prompt(self.settings.transcriber.initial_prompt, previous)
                 result = self.transcriber.transcribe(chunk, language=language, prompt=prompt)
                 self.ledger.save_chunk(recording_id, plan_key, result)
-                log.debug("recording #%d: chunk %d done in %.1f s", recording_id, chunk.index, result.elapsed)
+                log.debug(
+                    "recording #%d: chunk %d done in %.1f s",
+                    recording_id,
+                    chunk.index,
+                    result.elapsed,
+                )
             language = language or result.language
             previous = " ".join(s.text for s in result.segments) or previous
             results.append(result)
@@ -206,7 +215,9 @@ class Pipeline:
         if from_inbox and (row.path.exists() or row.path.is_symlink()):
             target = move_unique(row.path, self.settings.failed)
             self.ledger.update(row.id, path=target)
-            atomic_write_text(target.with_name(target.name + ".error.txt"), _error_text(row, reason, stage))
+            atomic_write_text(
+                target.with_name(target.name + ".error.txt"), _error_text(row, reason, stage)
+            )
         return Outcome(row.id, "failed", reason=reason)
 
     def _dispose(self, path: Path) -> None:
@@ -246,5 +257,6 @@ def _error_text(row: RecordingRow, reason: str, stage: str) -> str:
         f"Stage: {stage}\n"
         f"Recording: #{row.id}" + (f" (sha256 {row.sha256})" if row.sha256 else "") + "\n"
         f"When: {datetime.now(timezone.utc).astimezone():%Y-%m-%d %H:%M:%S %z}\n\n"
-        "To try again, fix the cause and run `minutes retry`, or move the file back into the inbox.\n"
+        "To try again, fix the cause and run `minutes retry`,\n"
+        "or move the file back into the inbox.\n"
     )

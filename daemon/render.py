@@ -1,4 +1,4 @@
-"""Render a recording's report (Markdown from a Jinja template) and its sidecars (.srt, .vtt, .json).
+"""Render a recording's report (Markdown, from a Jinja template) and its .srt/.vtt/.json sidecars.
 
 Templates run in Jinja's sandbox, because a user template folder can override ours. Every value a
 template prints is Markdown-escaped unless a filter marked it safe, so words that came from speech

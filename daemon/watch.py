@@ -122,7 +122,9 @@ class _Handler(FileSystemEventHandler):
             if not raw:
                 continue
             path = Path(os.fsdecode(raw))
-            if event.event_type == "deleted" or (event.event_type == "moved" and raw == event.src_path):
+            if event.event_type == "deleted" or (
+                event.event_type == "moved" and raw == event.src_path
+            ):
                 self.tracker.forget(path)
             elif self.accept(path):
                 self.tracker.touch(path)

@@ -1,4 +1,4 @@
-"""Shared fixtures. Everything is real: the embedded model, SQLite, files, watchdog, subprocesses."""
+"""Shared fixtures. All real: the embedded model, SQLite, files, watchdog, subprocesses."""
 
 from __future__ import annotations
 

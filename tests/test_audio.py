@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tracemalloc
 from collections.abc import Iterator
@@ -10,8 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
 from conftest import RATE, silence, tone, write_wav
+
 from daemon.audio import decode_blocks, probe, split_at_pauses
 from daemon.config import ChunkingSettings
 from daemon.errors import InputError
@@ -34,7 +35,9 @@ class TestProbe:
         with av.open(str(path), "w") as container:
             container.metadata["creation_time"] = "2026-03-11T14:30:00Z"
             stream = container.add_stream("aac", rate=RATE, layout="mono")
-            frame = av.AudioFrame.from_ndarray(tone(1.0).reshape(1, -1), format="s16", layout="mono")
+            frame = av.AudioFrame.from_ndarray(
+                tone(1.0).reshape(1, -1), format="s16", layout="mono"
+            )
             frame.sample_rate = RATE
             for packet in [*stream.encode(frame), *stream.encode(None)]:
                 container.mux(packet)
@@ -51,7 +54,9 @@ class TestProbe:
     def test_random_bytes_named_mp3_are_rejected(self, tmp_path: Path) -> None:
         noise = tmp_path / "noise.mp3"
         noise.write_bytes(np.random.default_rng(1).bytes(50_000))
-        with pytest.raises(InputError, match="not a readable audio|cannot be decoded|no decodable"):
+        with pytest.raises(
+            InputError, match=r"not a readable audio|cannot be decoded|no decodable"
+        ):
             info = probe(noise)
             list(decode_blocks(info))
 
@@ -87,7 +92,9 @@ class TestDecode:
         with path.open("r+b") as handle:
             handle.truncate(os.path.getsize(path) // 2)
         info = probe(path)
-        with pytest.raises(InputError, match=r"truncated: its header promises 10.0 s but only 5.0 s"):
+        with pytest.raises(
+            InputError, match=r"truncated: its header promises 10.0 s but only 5.0 s"
+        ):
             list(decode_blocks(info))
 
     def test_decoding_yields_small_blocks_that_add_up_to_the_recording(
@@ -114,7 +121,9 @@ def blocks_of(samples: np.ndarray, size: int = 4000) -> Iterator[np.ndarray]:
 
 class TestSplit:
     def test_a_short_recording_is_one_chunk(self) -> None:
-        chunks = list(split_at_pauses(blocks_of(tone(4.0)), chunking(max_seconds=10, search_seconds=4)))
+        chunks = list(
+            split_at_pauses(blocks_of(tone(4.0)), chunking(max_seconds=10, search_seconds=4))
+        )
         assert [(c.start, c.end, c.overlap) for c in chunks] == [(0.0, 4.0, 0.0)]
 
     def test_chunks_end_inside_the_pause_nearest_the_limit(self) -> None:
@@ -125,7 +134,7 @@ class TestSplit:
         assert all(c.overlap == 0 for c in chunks)
         assert 13.0 < chunks[1].end < 14.0
         assert chunks[-1].end == pytest.approx(20.0)
-        for before, after in zip(chunks, chunks[1:]):
+        for before, after in itertools.pairwise(chunks):
             assert after.start == before.end  # no gap, no overlap
 
     def test_the_longest_pause_in_the_window_wins(self) -> None:

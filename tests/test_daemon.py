@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from conftest import FIXTURES
-from daemon.audio import decode_blocks, probe
+from conftest import FIXTURES, write_wav
 from test_pipeline import bad_inputs
-from conftest import write_wav
+
+from daemon.audio import decode_blocks, probe
 
 pytestmark = pytest.mark.slow
 

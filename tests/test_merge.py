@@ -8,7 +8,9 @@ from daemon.models import ChunkTranscript, Provenance, Segment
 PROVENANCE = Provenance("test", "none")
 
 
-def chunk(index: int, start: float, end: float, overlap: float, *segments: Segment) -> ChunkTranscript:
+def chunk(
+    index: int, start: float, end: float, overlap: float, *segments: Segment
+) -> ChunkTranscript:
     return ChunkTranscript(index, start, end, overlap, "en", segments)
 
 
@@ -16,7 +18,10 @@ def test_segments_keep_their_absolute_times_in_chunk_order() -> None:
     second = chunk(1, 10.0, 20.0, 0.0, Segment(10.5, 14.0, "second part"))
     first = chunk(0, 0.0, 10.0, 0.0, Segment(0.5, 4.0, "first part"))
     transcript = merge([second, first], 20.0, PROVENANCE)
-    assert [(s.start, s.text) for s in transcript.segments] == [(0.5, "first part"), (10.5, "second part")]
+    assert [(s.start, s.text) for s in transcript.segments] == [
+        (0.5, "first part"),
+        (10.5, "second part"),
+    ]
     assert transcript.text == "first part second part"
     assert transcript.language == "en"
 

@@ -35,7 +35,7 @@ def test_an_explicit_model_folder_is_used_as_it_is(tmp_path: Path) -> None:
 
 
 def test_an_explicit_folder_without_model_bin_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ModelError, match="has no model.bin"):
+    with pytest.raises(ModelError, match=r"has no model\.bin"):
         resolve_model(str(tmp_path))
 
 
@@ -99,7 +99,7 @@ def test_a_model_nobody_has_is_left_to_faster_whisper_to_download(tmp_path: Path
 def _resolve_in_subprocess(name: str, tmp_path: Path) -> str:
     env = dict(os.environ, HF_HUB_CACHE=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
     code = (
-        "import sys; from pathlib import Path; from daemon.transcribe.model_store import resolve_model;"
+        "from pathlib import Path; from daemon.transcribe.model_store import resolve_model;"
         f"print(resolve_model({name!r}, Path({str(tmp_path / 'models')!r})))"
     )
     result = subprocess.run(

@@ -11,8 +11,8 @@ from typing import Any
 import av
 import numpy as np
 import pytest
-
 from conftest import FIXTURES, fixture_text, tone, word_error_rate, write_wav
+
 from daemon.config import Settings
 from daemon.ledger import Ledger
 from daemon.models import Chunk, ChunkTranscript, Provenance
@@ -68,7 +68,8 @@ def test_a_long_recording_is_transcribed_in_chunks_with_every_sentence(
 
 
 @pytest.mark.parametrize(
-    ("extension", "codec"), [("mp3", "libmp3lame"), ("m4a", "aac"), ("ogg", "libopus"), ("webm", "libopus")]
+    ("extension", "codec"),
+    [("mp3", "libmp3lame"), ("m4a", "aac"), ("ogg", "libopus"), ("webm", "libopus")],
 )
 def test_common_formats_are_decoded_without_system_ffmpeg(
     pipeline: Pipeline, tmp_path: Path, extension: str, codec: str
@@ -166,7 +167,9 @@ def test_retry_moves_a_failed_recording_back_into_the_inbox(
     failed = pipeline.submit(source, from_inbox=True)
     assert failed.state == "failed"
     messages = requeue_failed(ledger, settings, ())
-    assert messages == [f"#{failed.recording_id} short.wav: queued again ({settings.inbox / 'short.wav'})"]
+    assert messages == [
+        f"#{failed.recording_id} short.wav: queued again ({settings.inbox / 'short.wav'})"
+    ]
     assert (settings.inbox / "short.wav").exists()
     assert not (settings.failed / "short.wav.error.txt").exists()
     assert ledger.get(failed.recording_id or 0).state == "queued"

@@ -1,4 +1,4 @@
-"""Reports: escaped speech, front matter, sidecars, atomic and stable names, overridable templates."""
+"""Reports: escaped speech, front matter, sidecars, stable names, overridable templates."""
 
 from __future__ import annotations
 
@@ -34,14 +34,18 @@ def test_report_has_front_matter_title_and_timestamped_transcript(tmp_path: Path
     assert json.loads(front["title"]) == "Team Sync"
     assert json.loads(front["sha256"]) == "a" * 64
     assert json.loads(front["duration"]) == "00:00:06"
-    assert json.loads(front["transcriber"]) == "faster-whisper base (compute_type int8, beam_size 5)"
+    assert (
+        json.loads(front["transcriber"]) == "faster-whisper base (compute_type int8, beam_size 5)"
+    )
     assert "# Team Sync" in text
     assert "_No summarizer is configured" in text
     assert "**[00:00:00]** Hello there. General Kenobi." in text
 
 
 def test_speech_cannot_create_links_images_or_html(tmp_path: Path) -> None:
-    hostile = "click [here](http://evil.example) ![x](http://img) <script>alert(1)</script> # *bold*"
+    hostile = (
+        "click [here](http://evil.example) ![x](http://img) <script>alert(1)</script> # *bold*"
+    )
     text = Renderer().write(tmp_path, report_input(hostile)).markdown.read_text()
     body = text.split("## Transcript", 1)[1]
     assert "[here](http" not in body
@@ -76,7 +80,9 @@ def test_sidecars_share_the_base_name(tmp_path: Path) -> None:
 def test_srt_and_vtt_cues_have_the_right_clock_format() -> None:
     segments = (Segment(3661.5, 3662.25, "a <b> & --> c"),)
     assert to_srt(segments) == "1\n01:01:01,500 --> 01:01:02,250\na <b> & -> c\n"
-    assert to_vtt(segments) == "WEBVTT\n\n01:01:01.500 --> 01:01:02.250\na &lt;b&gt; &amp; -&gt; c\n"
+    assert (
+        to_vtt(segments) == "WEBVTT\n\n01:01:01.500 --> 01:01:02.250\na &lt;b&gt; &amp; -&gt; c\n"
+    )
 
 
 def test_the_same_recording_keeps_its_report_name(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import fixture_text, word_error_rate
+
 from daemon.audio import decode_blocks, probe, split_at_pauses
 from daemon.config import ChunkingSettings
 from daemon.transcribe.local import LocalTranscriber

@@ -36,7 +36,9 @@ class Collected:
 
 
 @pytest.fixture(params=["native", "polling"])
-def watched(request: pytest.FixtureRequest, make_settings: Any) -> Iterator[tuple[Settings, Collected]]:
+def watched(
+    request: pytest.FixtureRequest, make_settings: Any
+) -> Iterator[tuple[Settings, Collected]]:
     settings: Settings = make_settings(
         stability_delay=0.6, polling=request.param == "polling", polling_interval=0.2
     )
@@ -81,7 +83,9 @@ def test_a_file_renamed_into_the_inbox_is_taken(
     assert collected.names() == ["moved-in.wav"]
 
 
-def test_a_partial_download_is_taken_under_its_final_name(watched: tuple[Settings, Collected]) -> None:
+def test_a_partial_download_is_taken_under_its_final_name(
+    watched: tuple[Settings, Collected],
+) -> None:
     settings, collected = watched
     partial = settings.inbox / "call.mp3.part"
     partial.write_bytes(os.urandom(5000))

@@ -30,10 +30,18 @@ def _load(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
 
     started = time.monotonic()
     try:
-        model = WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+        model = WhisperModel(
+            path, device=device, compute_type=compute_type, cpu_threads=cpu_threads
+        )
     except Exception as exc:
         raise ModelError(path, f"cannot be loaded ({exc})") from exc
-    log.info("model loaded from %s (%s, %s) in %.1f s", path, device, compute_type, time.monotonic() - started)
+    log.info(
+        "model loaded from %s (%s, %s) in %.1f s",
+        path,
+        device,
+        compute_type,
+        time.monotonic() - started,
+    )
     return model
 
 

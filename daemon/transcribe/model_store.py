@@ -55,7 +55,9 @@ def resolve_model(name: str, model_dir: Path | None = None) -> str:
     if name == BUNDLED_MODEL:
         parts = bundled_parts()
         if parts is not None:
-            return str(assemble_bundled(parts, (model_dir or default_model_dir()) / "faster-whisper-base"))
+            return str(
+                assemble_bundled(parts, (model_dir or default_model_dir()) / "faster-whisper-base")
+            )
     log.warning("model %s: not available locally; faster-whisper will download it", name)
     return name
 
@@ -65,7 +67,7 @@ def _from_hf_cache(name: str) -> str | None:
 
     try:
         return str(download_model(name, local_files_only=True))
-    except Exception:  # noqa: BLE001 - any failure here only means "not in the cache"
+    except Exception:
         return None
 
 
