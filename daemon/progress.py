@@ -26,7 +26,7 @@ def progress_bar(label: str) -> Iterator[ProgressFn]:
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed:>6.0f}/{task.total:.0f} s of audio"),
+        TextColumn("{task.completed:>6.0f} s of audio done"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )

@@ -174,3 +174,30 @@ def test_process_prints_the_report_path_and_fails_clearly_on_bad_input(daemon: D
     failed = daemon.cli("process", str(empty))
     assert failed.returncode == 3
     assert failed.stderr.strip().splitlines()[-1] == "minutes: error: empty.mp3: is empty (0 bytes)"
+
+
+def test_process_shows_a_progress_bar_on_a_terminal(daemon: Daemon) -> None:
+    import pty
+
+    clip = Path(shutil.copy(FIXTURES / "meeting.flac", daemon.root / "meeting.flac"))
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daemon", "process", str(clip), "--set", "chunking.max_seconds=10",
+         "--set", "chunking.search_seconds=4"],
+        env=daemon.env, cwd=daemon.root, stdin=terminal, stdout=terminal, stderr=terminal,
+    )  # fmt: skip
+    os.close(terminal)
+    output = b""
+    while True:
+        try:
+            data = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not data:
+            break
+        output += data
+    os.close(controller)
+    assert process.wait(timeout=60) == 0
+    screen = output.decode(errors="replace")
+    assert "meeting.flac" in screen and "s of audio done" in screen
+    assert str(daemon.root / "outbox") in screen

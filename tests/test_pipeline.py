@@ -216,3 +216,22 @@ def test_an_interrupted_recording_resumes_without_transcribing_a_chunk_twice(
     assert sorted(indexes) == list(range(len(indexes)))  # each chunk exactly once
     assert outcome.report is not None
     assert "good morning everyone" in outcome.report.read_text().lower()
+
+
+def test_the_vocabulary_hint_reaches_the_model_as_its_prompt(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    def transcribe_with(hint: str) -> str:
+        settings = make_settings(
+            state_dir=tmp_path / f"state-{len(hint)}", **{"transcriber.initial_prompt": hint}
+        )
+        with Ledger(settings.database) as ledger:
+            outcome = Pipeline(settings, ledger, transcriber).submit(
+                FIXTURES / "vocabulary.flac", from_inbox=False
+            )
+        assert outcome.report is not None
+        return outcome.report.read_text().split("## Transcript", 1)[1]
+
+    assert "Xiomara Quintanilla" not in transcribe_with("")
+    hinted = transcribe_with("Xiomara Quintanilla, Kubernetes")
+    assert "Xiomara Quintanilla" in hinted and "Kubernetes" in hinted
