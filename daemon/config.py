@@ -66,7 +66,9 @@ class TranscriberSettings(_Section):
 
 
 class ChunkingSettings(_Section):
-    max_seconds: float = Field(300.0, ge=5.0, description="longest chunk sent to a transcriber")
+    max_seconds: float = Field(
+        180.0, ge=5.0, description="longest chunk; memory grows about 1 MB per second of it"
+    )
     search_seconds: float = Field(
         30.0, ge=0.0, description="how far before the limit to look for a pause"
     )
@@ -200,7 +202,7 @@ def load_settings(
     try:
         return Settings(**nest_dotted(overrides or {}))
     except ValidationError as exc:
-        raise _config_error(exc, path) from exc
+        raise _config_error(exc, _source_of(exc, file_data, path)) from exc
     finally:
         _file_values.reset(token)
 
@@ -217,10 +219,23 @@ def nest_dotted(flat: Mapping[str, Any]) -> dict[str, Any]:
     return nested
 
 
-def _config_error(exc: ValidationError, path: Path | None) -> ConfigError:
+def _source_of(exc: ValidationError, file_data: dict[str, Any], path: Path | None) -> str:
+    """Say where the first bad value came from: flag, environment or file (in that order)."""
+    loc = [str(part) for part in exc.errors()[0]["loc"]]
+    variable = ENV_PREFIX + "__".join(loc).upper()
+    if variable in os.environ:
+        return f" (environment variable {variable})"
+    node: Any = file_data
+    for part in loc:
+        node = node.get(part) if isinstance(node, dict) else None
+    if node is not None and path is not None:
+        return f" (config file {path})"
+    return ""
+
+
+def _config_error(exc: ValidationError, where: str) -> ConfigError:
     first = exc.errors()[0]
     key = ".".join(str(part) for part in first["loc"])
-    where = f" (config file {path})" if path else ""
     if first["type"] == "extra_forbidden":
         return ConfigError(f"unknown setting {key!r}{where}", key=key)
     return ConfigError(f"invalid setting {key!r}: {first['msg']}{where}", key=key)

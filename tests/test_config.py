@@ -106,3 +106,20 @@ def test_cli_reports_an_unknown_key_in_one_line_with_exit_code_2(tmp_path: Path)
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip() == "minutes: error: unknown setting 'nonsense'"
+
+
+def test_a_bad_value_is_traced_to_the_environment_variable_that_set_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "minutes.toml").write_text("[transcriber]\nbeam_size = 2\n")
+    monkeypatch.setenv("MINUTES_TRANSCRIBER__BEAM_SIZE", "0")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert "(environment variable MINUTES_TRANSCRIBER__BEAM_SIZE)" in str(error.value)
+
+
+def test_a_bad_value_is_traced_to_the_config_file_that_set_it(tmp_path: Path) -> None:
+    (tmp_path / "minutes.toml").write_text("[transcriber]\nbeam_size = 0\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    assert f"(config file {tmp_path / 'minutes.toml'})" in str(error.value)
