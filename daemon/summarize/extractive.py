@@ -1,0 +1,840 @@
+"""The embedded summarizer: deterministic rules over the transcript, no model, no network.
+
+It reads the meeting in order and keeps a list of action items that later sentences can change:
+
+- commitments: "I'll send...", "I can review it after lunch", "let me check with legal";
+- requests that are accepted: "Priya, can you own the migration?" - "Sure";
+- assignments in the third person: "Maria will update the plan";
+- tasks nobody took yet: "it has to be booked by Friday", "put it on the action list";
+- releases and reassignments: "I don't think I can get to it" - "Hannah, could you take that?";
+- cancellations: "scratch the sign", "never mind the report";
+- follow-ups that only refine an item ("I'll copy you too", "I'll have them ready in two weeks").
+
+Vague intentions ("we should think about that someday"), conditional work, status reports and
+declined requests are not items. Decisions come from explicit markers ("we decided", "let's go
+with", "X it is") and from proposals that nobody objects to. Key points and the title come from
+sentence centrality (see ``centrality``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from daemon.summarize.centrality import content_words, key_points, title_from_topics, topics
+from daemon.summarize.dates import TimeExpression, find_times
+from daemon.summarize.schema import ActionItem, Decision, Evidence, Summary
+from daemon.summarize.text import Sentence, Utterance, sentences, words
+
+# Words that start a sentence with a capital but are never a person's name.
+_NOT_NAMES = frozenset(
+    """okay ok so and but hi hey hello thanks thank morning afternoon evening great perfect sure
+    yes yeah yep no nope well right alright all good honestly actually wait oh ah um uh hmm
+    also then now sorry cool nice fine awesome quick one next first last everyone everybody
+    team guys folks friday monday tuesday wednesday thursday saturday sunday today tomorrow
+    january february march april may june july august september october november december
+    i we you they he she it this that what who why how when where which please let let's just
+    anyway anything something nothing got will would could can should did do does is are was
+    ha haha ugh wow hmmm mm""".split()
+)
+_PRONOUNS = r"(?:it|that|this|them|those|these|one)"
+_FIRST_PERSON = re.compile(
+    r"\b(?:I(?:'ll| will| shall|'m going to| am going to|'m gonna| can)|let me)\s+"
+    r"(?:(?:also|just|definitely|probably|gladly|totally|actually|quickly|then|still|happily|"
+    r"go ahead and|personally|first|now)\s+)*(?P<vp>[a-z][^.;!?]*)",
+    re.IGNORECASE,
+)
+_THIRD_PERSON = re.compile(
+    r"\b(?P<name>[A-Z][a-z]+)(?:'ll| will| is going to| can take| is taking)\s+(?P<vp>[a-z][^.;!?]*)"
+)
+_REQUEST = re.compile(
+    r"\b(?:can|could|would|will) you\s+(?:please\s+|also\s+|just\s+)*(?P<vp>[a-z][^?.;!]*)",
+    re.IGNORECASE,
+)
+_IMPERATIVE_TO_NAME = re.compile(
+    r"^(?P<name>[A-Z][a-z]+),\s+(?:(?:just|please|also)\s+)*(?P<vp>(?!you\b|can\b|could\b|"
+    r"would\b|will\b|are\b|is\b|do\b|did\b|how\b|what\b|where\b|when\b|why\b|who\b)[a-z][^?.;!]*)[.!]?$"
+)
+_HAS_GOT = re.compile(r"\b(?P<name>[A-Z][a-z]+)(?:'s got| has got| has| owns| takes)\s+(?P<vp>the [^.;!?]*)")
+_PASSIVE_DUTY = re.compile(
+    r"\b(?P<subject>it|this|that|the [a-z][a-z -]*?|[a-z]+)\s+(?:has|have|needs?|must)\s+(?:to\s+)?be\s+"
+    r"(?P<verb>[a-z]+ed)\b(?P<rest>[^.;!?]*)",
+    re.IGNORECASE,
+)
+_ACTION_MARKER = re.compile(
+    r"\b(?:action items?|action list|to-?do list|put it on the list|someone (?:needs|has) to|"
+    r"somebody (?:needs|has) to)\b",
+    re.IGNORECASE,
+)
+_NOT_ACTIONS = re.compile(
+    r"^(?:think|defer|guess|bet|be\b|admit|say|tell you what|leave|pass|see\b|see what|imagine|"
+    r"hear|understand|relate|live with|try\b|help\b|stop\b|talk\b|ask\b|start\b|keep it|"
+    r"just say|remember|promise|agree|take that back|do my best|get started|go\b|mention|"
+    r"put it this way|be honest|have to|need to|want to|tell\b|kill time|double down)",
+    re.IGNORECASE,
+)
+_NEGATED = re.compile(
+    r"\b(?:don't|do not|doesn't|not sure|doubt|wish|hope|wonder whether|no way)\b[^,.]*$",
+    re.IGNORECASE,
+)
+_CONDITIONAL = re.compile(r"\b(?:if|unless|in case|whether)\b[^,]*$", re.IGNORECASE)
+_ACCEPT = re.compile(
+    r"^(?:\W*(?:uh|um|oh|well|so|and|yeah|okay|ok)\W+)*"
+    r"(?:sure|yes|yeah|yep|yup|of course|absolutely|definitely|no problem|will do|on it|happy to|"
+    r"can do|sounds good|i can|i will|i'll|consider it done|okay|ok|you got it|got it|fine|"
+    r"[a-z]+ (?:[a-z]+ )?(?:works|is fine),? yes|next \w+,? yes|\w+,? yes)\b",
+    re.IGNORECASE,
+)
+_DECLINE = re.compile(
+    r"\b(?:i can try,? but|i can't|i cannot|i don't think i can|i won't be able|not sure i can|"
+    r"i'm (?:kind of |really |a bit )?(?:underwater|swamped|slammed|overloaded)|no,? sorry|"
+    r"i'd rather not|can't take)\b",
+    re.IGNORECASE,
+)
+_RELEASE = re.compile(
+    r"\b(?:i don't think i can (?:get to|do|make|handle|take) (?:it|that|this)|"
+    r"i can't (?:get to|do|make|handle|take) (?:it|that|this)|i won't be able to (?:get to|do) (?:it|that))",
+    re.IGNORECASE,
+)
+_CANCEL = re.compile(
+    r"\b(?:scratch|cancel|forget(?: about)?|never ?mind|don't bother with|no need for)\s+"
+    r"(?P<object>(?:the|that|this|it|those|them)\b[^.;!?,]*)",
+    re.IGNORECASE,
+)
+_DECISION = re.compile(
+    r"\b(?:we(?:'ve| have)? (?:decided|agreed)(?: to| that| on)?|(?:it's|it is) decided|"
+    r"the decision is|final answer is|(?:we're|we are|we'll|let's) (?:go(?:ing)? with|"
+    r"skip(?:ping)?|drop(?:ping)?|switch(?:ing)? to|mov(?:e|ing) to|cancel(?:ling)?|postpon(?:e|ing)|"
+    r"push(?:ing)?|stick(?:ing)? with|keep(?:ing)? the|use|using)|we'll (?:just )?use|"
+    r"let's (?:do|make it|move|drop|cut|hold|keep|switch|use|push)|"
+    r"starting \w+(?: \w+)?,? we(?:'re going to| will|'ll| are going to)|from now on|going forward|"
+    r"(?:is|are) officially|no more)\b",
+    re.IGNORECASE,
+)
+_IT_IS = re.compile(r"^(?P<what>[A-Z0-9][\w ,'-]{1,40}?) it is[.!]?$")
+_NOT_DECISION = re.compile(
+    r"\b(?:let's not|not decide|hold off decid|decide later|let's get (?:into|going|started)|"
+    r"let's go quick|let's keep it (?:to|short|tight|quick)|let's start|let's make it quick|"
+    r"let's see|let's talk|someday|not this (?:time|launch|quarter|month|year)|let's not go)",
+    re.IGNORECASE,
+)
+_PROPOSAL = re.compile(
+    r"\b(?:i'd like to|i was thinking(?: we)?|i'm thinking|how about|what if we|i propose|"
+    r"i suggest|why don't we|shall we)\b\s*(?P<what>[^?.!;]*)",
+    re.IGNORECASE,
+)
+_OBJECTION_CALL = re.compile(
+    r"\b(?:any objections?|does anyone have a problem|anyone object|everyone okay with|"
+    r"are we all okay|any concerns)\b",
+    re.IGNORECASE,
+)
+_AGREE = re.compile(
+    r"^(?:\W*(?:uh|um|oh|well|yeah)\W+)*(?:no objections?|works for me|fine|sounds (?:good|right|"
+    r"great)|that's (?:good|fine|great)|agreed|yes|yeah|sure|no problem|no|same|ok|okay|"
+    r"makes sense|i'm fine|that helps)",
+    re.IGNORECASE,
+)
+_UNCERTAIN = re.compile(
+    r"\b(?:don't know|not sure|no idea|i'll find out|i'll check|good question|unclear|"
+    r"haven't confirmed|hasn't confirmed|nobody knows|no clue|not yet)\b",
+    re.IGNORECASE,
+)
+_FILLER = re.compile(
+    r"^(?:(?:okay|ok|so|and|then|great|alright|all right|right|well|um|uh|yes|yeah|perfect|"
+    r"good|fine|honestly|actually|oh|hmm|now|also|but),?\s+)+",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(
+    r"(?:,?\s+(?:too|as well|also|directly|though|then|please|myself|yourself|real quick|"
+    r"right away|for sure|if that helps|instead|anyway|again|now|first))+\s*$",
+    re.IGNORECASE,
+)
+_SPLIT_DELIVERABLES = re.compile(r",?\s+and\s+(?:then\s+)?(?=[a-z]+\s)")
+_ANTECEDENT = re.compile(
+    r"\b(?:the|our|your|their|his|her|my|this|that)\s+(?P<np>(?:[a-z][\w'-]*\s+){0,3}[a-z][\w'-]*)",
+    re.IGNORECASE,
+)
+_NP_STOP = re.compile(
+    r"\s+(?:is|are|was|were|has|have|had|will|would|can|could|should|that|which|who|for|to|in|on|"
+    r"at|by|with|from|of|and|but|or|so|because|it|isn't|aren't|still|just|again|we|they|i|you|he|"
+    r"she|about|last|this|that|yesterday|today)\b.*$",
+    re.IGNORECASE,
+)
+_FIND_OUT = re.compile(
+    r"^(?:find out|check|look into (?:it|that|this)|find that out|check on (?:it|that)|ask around)"
+    r"(?:\s+and\s+(?:get back to|let)\s+\w+(?:\s+know)?)?$",
+    re.IGNORECASE,
+)
+_LOOKBACK = 8  # sentences within which a pronoun or a follow-up refers to an earlier item
+
+
+@dataclass
+class _Item:
+    owner: str | None
+    task: str
+    sentence: Sentence
+    due: TimeExpression | None
+    kind: str
+    active: bool = True
+    released: bool = False
+    history: list[Sentence] = field(default_factory=list)
+
+
+@dataclass
+class _Request:
+    requester: str | None
+    addressee: str | None
+    task: str
+    sentence: Sentence
+    due: TimeExpression | None
+    declined: bool = False
+
+
+class ExtractiveSummarizer:
+    name = "extractive"
+
+    def summarize(self, utterances: Sequence[Utterance], meeting_date: date) -> Summary:
+        return _Meeting(list(utterances), meeting_date).summary()
+
+
+class _Meeting:
+    def __init__(self, utterances: list[Utterance], meeting_date: date) -> None:
+        self.utterances = utterances
+        self.meeting_date = meeting_date
+        self.sentences = sentences(utterances)
+        self.speakers = _unique(u.speaker for u in utterances if u.speaker)
+        self.people = _unique([*self.speakers, *self._addressed_names()])
+        self.items: list[_Item] = []
+        self.requests: list[_Request] = []
+        self.folded: set[int] = set()  # sentences already read as part of an item
+
+    # People -----------------------------------------------------------------------------------
+
+    def _addressed_names(self) -> list[str]:
+        pattern = re.compile(
+            r"(?:^|\b(?:hi|hey|thanks|thank you|morning|okay|so|and)\s*,?\s+)(?P<name>[A-Z][a-z]+)"
+            r"(?=\s*[,?!]|\s*$)"
+        )
+        names: list[str] = []
+        for sentence in self.sentences:
+            for match in pattern.finditer(sentence.text):
+                name = match["name"]
+                if name.lower() not in _NOT_NAMES:
+                    names.append(name)
+        return names
+
+    def _person(self, word: str | None) -> str | None:
+        if not word:
+            return None
+        for person in self.people:
+            if person.lower() == word.lower():
+                return person
+        return None
+
+    def _vocative(self, sentence: Sentence) -> str | None:
+        """The person a sentence speaks to by name ("Jen, can you..." / "...by Friday, Jen?")."""
+        match = re.match(r"^(?:\W*(?:okay|so|and|oh|hey|hi|also|great|alright)\W+)*([A-Z][a-z]+),", sentence.text)
+        if match and self._person(match.group(1)):
+            return self._person(match.group(1))
+        match = re.search(r",\s*([A-Z][a-z]+)\s*[?.!]$", sentence.text)
+        if match and self._person(match.group(1)):
+            return self._person(match.group(1))
+        return None
+
+    def _speaker_of(self, sentence: Sentence) -> str | None:
+        if sentence.speaker:
+            return self._person(sentence.speaker) or sentence.speaker
+        # No speaker labels (plain ASR): the person just addressed by name is the likely speaker.
+        for previous in reversed(self.sentences[max(0, sentence.position - 2) : sentence.position]):
+            vocative = self._vocative(previous)
+            if vocative:
+                return vocative
+        return None
+
+    def _previous_speaker(self, sentence: Sentence) -> str | None:
+        for previous in reversed(self.sentences[: sentence.position]):
+            if previous.utterance != sentence.utterance and previous.speaker != sentence.speaker:
+                return previous.speaker
+        return None
+
+    # Passes -------------------------------------------------------------------------------------
+
+    def summary(self) -> Summary:
+        for sentence in self.sentences:
+            self._read(sentence)
+        decisions = self._decisions()
+        chosen = key_points(self.sentences)
+        topic_names = topics(self.sentences)
+        items = [self._action_item(i) for i in self.items if i.active]
+        return Summary(
+            title=title_from_topics(topic_names),
+            overview=self._overview(topic_names, len(decisions), len(items)),
+            key_points=[_clean_sentence(s.text) for s in chosen],
+            decisions=decisions,
+            action_items=_merge_duplicates(items),
+            open_questions=self._open_questions(),
+            attendees=self.people,
+        )
+
+    def _read(self, sentence: Sentence) -> None:
+        text = sentence.text
+        if sentence.position in self.folded:
+            return
+        if _RELEASE.search(text):
+            self._release(sentence)
+        cancel = _CANCEL.search(text)
+        if cancel:
+            self._cancel(sentence, cancel["object"])
+        if self._answer_request(sentence):
+            return
+        self._requests_in(sentence)
+        self._commitments_in(sentence)
+        self._assignments_in(sentence)
+        self._duties_in(sentence)
+
+    # Requests -----------------------------------------------------------------------------------
+
+    def _requests_in(self, sentence: Sentence) -> None:
+        match = _REQUEST.search(sentence.text) or _IMPERATIVE_TO_NAME.match(sentence.text)
+        if not match or _CONDITIONAL.search(sentence.text[: match.start()]):
+            return
+        if match.groupdict().get("name") and not self._person(match["name"]):
+            return
+        vp = _main_clause(match["vp"])
+        if _NOT_ACTIONS.match(vp) and not re.match(r"^(?:take|handle|cover|own)\b", vp, re.IGNORECASE):
+            return
+        addressee = (match.groupdict().get("name") and self._person(match["name"])) or self._vocative(sentence)
+        requester = self._speaker_of(sentence)
+        if addressee and requester and addressee == requester:
+            return
+        self.requests.append(
+            _Request(requester, addressee, vp, sentence, _last_dated(find_times(vp, self.meeting_date)))
+        )
+
+    def _answer_request(self, sentence: Sentence) -> bool:
+        """If ``sentence`` answers an open request, settle it; True when it was an answer."""
+        if not self.requests:
+            return False
+        request = self.requests[-1]
+        if sentence.utterance == request.sentence.utterance or request.declined:
+            return False
+        if sentence.position - request.sentence.position > 3:
+            return False
+        speaker = self._speaker_of(sentence)
+        if speaker is None or speaker == request.requester:
+            return False
+        if request.addressee is not None and speaker != request.addressee:
+            return False
+        first_of_reply = self._first_sentence_of(sentence.utterance) == sentence
+        if not first_of_reply:
+            return False
+        reply = self._utterance_text(sentence.utterance)
+        if _DECLINE.search(reply):
+            request.declined = True
+            return False
+        if not _ACCEPT.search(sentence.text):
+            return False
+        self.requests.pop()
+        due = _last_dated(find_times(reply, self.meeting_date)) or request.due
+        target = self._referenced_item(request.task, request.sentence)
+        if target is not None and re.match(rf"^(?:take|handle|cover|own)\s+{_PRONOUNS}\b", request.task, re.IGNORECASE):
+            # "Hannah, could you take that instead?" - the earlier task changes hands.
+            target.owner, target.released, target.sentence = speaker, False, sentence
+            target.due = due
+            target.history.append(sentence)
+            return True
+        rest = [s for s in self._sentences_of(sentence.utterance) if s.position >= sentence.position]
+        vague = re.match(rf"^(?:\w+\s+){{1,2}}{_PRONOUNS}\b\s*\w*$", request.task, re.IGNORECASE)
+        if vague and any(_FIRST_PERSON.search(s.text) for s in rest):
+            return False  # "Can you look into it?" - "Yes. I'll file a bug today...": the reply says what
+        task = self._task(request.task, speaker, None, request.sentence, requester=request.requester)
+        self.items.append(_Item(speaker, task, request.sentence, due, "request"))
+        self._fold_rest_of_reply(sentence)
+        return True
+
+    def _fold_rest_of_reply(self, sentence: Sentence) -> None:
+        """The rest of an accepting reply refines the item it accepted (a date, a detail)."""
+        item = self.items[-1]
+        for other in self._sentences_of(sentence.utterance):
+            if other.position < sentence.position:
+                continue
+            due = _last_dated(find_times(other.text, self.meeting_date))
+            if due is not None:
+                item.due = due
+            item.history.append(other)
+            self.folded.add(other.position)
+
+    # Commitments ------------------------------------------------------------------------------
+
+    def _commitments_in(self, sentence: Sentence) -> None:
+        speaker = self._speaker_of(sentence)
+        for match in _FIRST_PERSON.finditer(sentence.text):
+            vp = _main_clause(match["vp"])
+            before = sentence.text[: match.start()]
+            if _NOT_ACTIONS.match(vp) or _CONDITIONAL.search(before) or sentence.text.rstrip().endswith("?"):
+                continue
+            if re.search(r"\b(?:if|when)\b", before, re.IGNORECASE) and "," not in before[-3:]:
+                continue
+            if _NEGATED.search(before):
+                continue
+            if re.match(r"^(?:let me )?know\b", vp, re.IGNORECASE) and match.group(0).lower().startswith("let me"):
+                continue
+            self._commit(speaker, vp, sentence)
+
+    def _commit(self, owner: str | None, vp: str, sentence: Sentence) -> None:
+        for part in _split_deliverables(vp, self.meeting_date):
+            due = _due_in(part, self.meeting_date)
+            followed = self._follow_up(owner, part, sentence, due)
+            if followed:
+                continue
+            taken = re.match(r"^take\s+(?P<object>.+)$", part, re.IGNORECASE)
+            if taken:
+                source = self._declined_or_item(taken["object"], sentence)
+                if source is not None:
+                    self.items.append(_Item(owner, source, sentence, due, "takeover"))
+                    continue
+            task = self._task(part, owner, self._previous_speaker(sentence), sentence)
+            if _FIND_OUT.match(part):
+                question = self._recent_question(sentence, owner)
+                if question:
+                    task = f"Find out: {question[:1].lower()}{question[1:]}"
+            self.items.append(_Item(owner, task, sentence, due, "commitment"))
+
+    def _recent_question(self, sentence: Sentence, asker_not: str | None) -> str | None:
+        window = self.sentences[max(0, sentence.position - 6) : sentence.position]
+        for previous in reversed(window):
+            if previous.text.rstrip().endswith("?") and self._speaker_of(previous) != asker_not:
+                # The first question of that turn; later ones tend to be fragments ("Like, when?").
+                first = next(
+                    s for s in self._sentences_of(previous.utterance) if s.text.rstrip().endswith("?")
+                )
+                return _clean_sentence(first.text.rstrip(" ?"))
+        return None
+
+    def _follow_up(self, owner: str | None, part: str, sentence: Sentence, due: TimeExpression | None) -> bool:
+        """A commitment that only refines the speaker's recent item: fold it in."""
+        refers_back = re.match(
+            rf"^(?:\w+\s+){{0,2}}{_PRONOUNS}\b|^(?:copy|cc|loop|include)\b|^have\s+{_PRONOUNS}\b",
+            part,
+            re.IGNORECASE,
+        ) or (
+            due is None
+            and re.match(r"^(?:it|that|this|they)(?:'s| is| was| are)\b", sentence.text, re.IGNORECASE)
+        )
+        if not refers_back:
+            return False
+        for item in reversed(self.items):
+            if sentence.position - item.sentence.position > _LOOKBACK:
+                break
+            if item.active and item.owner == owner:
+                if due is not None:
+                    item.due = due
+                item.sentence = sentence if due is not None else item.sentence
+                item.history.append(sentence)
+                return True
+        return False
+
+    def _declined_or_item(self, words_of: str, sentence: Sentence) -> str | None:
+        wanted = set(content_words(words_of)) | {w.rstrip("s") for w in content_words(words_of)}
+        for request in reversed(self.requests):
+            if not request.declined:
+                continue
+            have = {w.rstrip("s") for w in content_words(request.task)}
+            if wanted & have:
+                self.requests.remove(request)
+                return self._task(request.task, None, None, request.sentence)
+        return None
+
+    # Third-person assignments and unowned duties --------------------------------------------
+
+    def _assignments_in(self, sentence: Sentence) -> None:
+        for match in _HAS_GOT.finditer(sentence.text):
+            if self._person(match["name"]) and self._referenced_item(match["vp"], sentence):
+                return  # "So Hannah's got the distributor call": a confirmation, nothing new
+        for match in _THIRD_PERSON.finditer(sentence.text):
+            name = self._person(match["name"])
+            if name is None or name == self._speaker_of(sentence) or _NOT_ACTIONS.match(match["vp"]):
+                continue
+            if _CONDITIONAL.search(sentence.text[: match.start()]) or sentence.text.rstrip().endswith("?"):
+                continue
+            due = _due_in(match["vp"], self.meeting_date)
+            self.items.append(_Item(name, self._task(match["vp"], name, None, sentence), sentence, due, "assignment"))
+
+    def _duties_in(self, sentence: Sentence) -> None:
+        match = _PASSIVE_DUTY.search(sentence.text)
+        if match and not _CONDITIONAL.search(sentence.text[: match.start()]):
+            verb = _base_form(match["verb"])
+            subject = match["subject"]
+            if re.fullmatch(_PRONOUNS, subject, re.IGNORECASE):
+                subject = self._antecedent(sentence) or subject
+            due = _due_in(match["rest"], self.meeting_date)
+            if due is not None and due.date is not None:
+                task = f"{verb} {_strip_article(subject)}"
+                self.items.append(_Item(None, _capitalise(task), sentence, due, "duty"))
+                return
+        if _ACTION_MARKER.search(sentence.text):
+            for item in reversed(self.items):
+                if sentence.position - item.sentence.position > _LOOKBACK:
+                    break
+                if item.kind == "duty":
+                    item.history.append(sentence)
+                    return
+
+    # Changes to existing items --------------------------------------------------------------
+
+    def _release(self, sentence: Sentence) -> None:
+        """"I don't think I can get to it": the speaker's item named in this turn, else the last."""
+        speaker = self._speaker_of(sentence)
+        mine = [i for i in self.items if i.active and i.owner == speaker]
+        if not mine:
+            return
+        said = {w.rstrip("s") for w in content_words(self._utterance_text(sentence.utterance))}
+        overlap = [(len(said & {w.rstrip("s") for w in content_words(i.task)}), n) for n, i in enumerate(mine)]
+        best, index = max(overlap)
+        mine[index if best > 0 else -1].released = True
+
+    def _cancel(self, sentence: Sentence, obj: str) -> None:
+        target = self._referenced_item(obj, sentence, lookback=_LOOKBACK * 2)
+        if target is not None:
+            target.active = False
+
+    def _referenced_item(self, phrase: str, sentence: Sentence, lookback: int = _LOOKBACK) -> _Item | None:
+        """The recent item ``phrase`` names by its words, else by a pronoun (released first)."""
+        wanted = {w.rstrip("s") for w in content_words(phrase)} - {"instead", "take", "handle", "own", "cover"}
+        recent = [i for i in self.items if i.active and sentence.position - i.sentence.position <= lookback]
+        if wanted:
+            scored = [(len(wanted & {w.rstrip("s") for w in content_words(i.task)}), n, i) for n, i in enumerate(recent)]
+            best = max(scored, default=None, key=lambda t: (t[0], t[1]))
+            if best is not None and best[0] > 0:
+                return best[2]
+            return None
+        released = [i for i in self.items if i.active and i.released]  # a release stays news
+        return (released or recent or [None])[-1]
+
+    # Phrasing ---------------------------------------------------------------------------------
+
+    def _task(
+        self,
+        vp: str,
+        owner: str | None,
+        listener: str | None,
+        sentence: Sentence,
+        requester: str | None = None,
+    ) -> str:
+        """A short imperative from a verb phrase: drop dates and fillers, resolve people."""
+        task = vp
+        for expression in find_times(task, self.meeting_date):
+            task = task.replace(expression.phrase, " ")
+        task = re.sub(r"\b(?:by|on|before|until|till|at|for)\s*(?=[,.]|$)", " ", task.strip())
+        task = re.sub(r"\s+", " ", task).strip(" ,")
+        task = _TRAILING.sub("", task)
+        task = re.sub(r"^(?:(?:also|just|then|quickly|go ahead and|try to)\s+)+", "", task, flags=re.IGNORECASE)
+        task = re.sub(
+            r"^have\s+(.+?)\s+(?:ready|done|finished|complete|written)\b.*$", r"finish \1", task,
+            flags=re.IGNORECASE,
+        )
+        if re.match(r"^have\s", task, re.IGNORECASE):
+            located = re.search(r"\s(?:on|in|at|into|onto)\s", task)
+            task = ("get " if located else "finish ") + task[5:]
+        task = re.sub(r"^let (\w+) know\b", r"tell \1", task, flags=re.IGNORECASE)
+        if requester:
+            task = re.sub(r"\bme\b", requester, task)
+            task = re.sub(r"\bmy\b", f"{requester}'s", task)
+            task = re.sub(r"\byour\b", "the", task)
+        task = re.sub(r"^take\s+(?:care of|on)\s+", "handle ", task, flags=re.IGNORECASE)
+        if listener and listener != owner:
+            task = re.sub(r"\byou\b", listener, task)
+            task = re.sub(r"\byour\b", f"{listener}'s", task)
+        if re.search(r"\b(?:it|them)\b", task):
+            antecedent = self._antecedent(sentence)
+            if antecedent:
+                task = re.sub(r"\b(?:it|them)\b", antecedent, task, count=1)
+        return _capitalise(task.strip(" ,") or vp)
+
+    def _antecedent(self, sentence: Sentence) -> str | None:
+        """The thing a pronoun most likely stands for: a recent item's object, else a noun phrase."""
+        for item in reversed(self.items):
+            if sentence.position - item.sentence.position > _LOOKBACK:
+                break
+            if item.active and item.kind == "duty":
+                verb, _, rest = item.task.partition(" ")
+                return f"{_gerund(verb.lower())} {rest}".strip()
+        for previous in reversed(self.sentences[max(0, sentence.position - 4) : sentence.position + 1]):
+            for match in _ANTECEDENT.finditer(previous.text):
+                phrase = _NP_STOP.sub("", match.group(0)).strip()
+                phrase = phrase[:1].lower() + phrase[1:]
+                if len(phrase.split()) >= 2 and content_words(phrase) and previous != sentence:
+                    return phrase
+        return None
+
+    def _action_item(self, item: _Item) -> ActionItem:
+        quote = _clean_quote(item.sentence.text)
+        return ActionItem(
+            owner=item.owner,
+            task=item.task,
+            due=item.due.date if item.due else None,
+            due_phrase=item.due.phrase if item.due else None,
+            evidence=Evidence(quote=quote, start=item.sentence.start, speaker=item.sentence.speaker),
+        )
+
+    # Decisions ----------------------------------------------------------------------------------
+
+    def _decisions(self) -> list[Decision]:
+        found: list[tuple[Sentence, str]] = []
+        for sentence in self.sentences:
+            text = sentence.text
+            if text.rstrip().endswith("?") or _NOT_DECISION.search(text):
+                continue
+            it_is = _IT_IS.match(text.strip())
+            match = _DECISION.search(text)
+            if it_is:
+                found.append((sentence, it_is["what"]))
+            elif match and not _CONDITIONAL.search(text[: match.start()]):
+                found.append((sentence, self._decision_text(sentence, match)))
+            elif self._accepted_proposal(sentence):
+                proposal = _PROPOSAL.search(text)
+                if proposal and proposal["what"].strip():
+                    found.append((sentence, proposal["what"]))
+        decisions: list[Decision] = []
+        said: list[str] = []  # what each decision's sentences said in full, for restatements
+        last: Sentence | None = None
+        for sentence, text in found:
+            phrased = _decision_phrase(text)
+            if not content_words(phrased):
+                continue
+            if decisions and last is not None and self._same_decision(said[-1], text, last, sentence):
+                if len(content_words(phrased)) >= len(content_words(decisions[-1].text)) - 1:
+                    decisions[-1] = self._decision(phrased, sentence)
+                said[-1] += " " + text
+                last = sentence
+                continue
+            decisions.append(self._decision(phrased, sentence))
+            said.append(text)
+            last = sentence
+        return decisions
+
+    def _decision(self, text: str, sentence: Sentence) -> Decision:
+        return Decision(
+            text=text,
+            evidence=Evidence(quote=_clean_quote(sentence.text), start=sentence.start, speaker=sentence.speaker),
+        )
+
+    def _decision_text(self, sentence: Sentence, match: re.Match[str]) -> str:
+        subjectless = re.match(r"(?:is|are) officially|no more|from now on|going forward", match.group(0), re.IGNORECASE)
+        text = sentence.text if subjectless else sentence.text[match.start() :]
+        earlier = [s for s in self._sentences_of(sentence.utterance) if s.position < sentence.position]
+        if earlier and _CANCEL.search(earlier[-1].text):
+            text = f"{_CANCEL.search(earlier[-1].text).group(0)}; {text}"  # type: ignore[union-attr]
+        return text
+
+    def _same_decision(self, first: str, second: str, a: Sentence, b: Sentence) -> bool:
+        if b.position - a.position > 10:
+            return False
+        shared = set(content_words(first)) & set(content_words(second))
+        return bool(shared - {"let", "use", "going"})
+
+    def _accepted_proposal(self, sentence: Sentence) -> bool:
+        """A proposal followed by a call for objections, or by agreement from the others."""
+        if not _PROPOSAL.search(sentence.text):
+            return False
+        following = self.sentences[sentence.position + 1 : sentence.position + 6]
+        asked = any(_OBJECTION_CALL.search(s.text) for s in following[:2] if s.utterance == sentence.utterance)
+        replies = [s for s in following if s.utterance != sentence.utterance and self._first_sentence_of(s.utterance) == s]
+        agreeing = [s for s in replies[:3] if _AGREE.search(s.text) and not _DECLINE.search(s.text)]
+        if replies and re.search(r"\b(?:wait|but|no,|don't)\b", replies[0].text, re.IGNORECASE) and not agreeing:
+            return False
+        return (asked and bool(agreeing)) or len(agreeing) >= 2
+
+    # Open questions -----------------------------------------------------------------------------
+
+    def _open_questions(self) -> list[str]:
+        questions: list[str] = []
+        for sentence in self.sentences:
+            text = sentence.text.strip()
+            if not text.endswith("?") or len(words(text)) < 5 or _REQUEST.search(text):
+                continue
+            if re.match(r"^(?:how (?:are|was|is)|did you|you survived|how's)", text, re.IGNORECASE):
+                continue
+            answers = [s for s in self.sentences[sentence.position + 1 : sentence.position + 5] if s.utterance != sentence.utterance]
+            if any(_UNCERTAIN.search(a.text) for a in answers[:3]):
+                questions.append(_clean_sentence(re.sub(r"^quick question\.?\s*", "", text, flags=re.IGNORECASE)))
+        return questions
+
+    # Overview -----------------------------------------------------------------------------------
+
+    def _overview(self, topic_names: list[str], decisions: int, items: int) -> str:
+        who = _join(self.speakers or self.people)
+        about = _join(topic_names) if topic_names else "several topics"
+        counts = f"{decisions} decision{'s' * (decisions != 1)} and {items} action item{'s' * (items != 1)}"
+        opening = f"{who} met on {self.meeting_date:%A %d %B %Y}" if who else f"Meeting on {self.meeting_date:%A %d %B %Y}"
+        return f"{opening} and discussed {about}: {counts}."
+
+    # Helpers ------------------------------------------------------------------------------------
+
+    def _sentences_of(self, utterance: int) -> list[Sentence]:
+        return [s for s in self.sentences if s.utterance == utterance]
+
+    def _first_sentence_of(self, utterance: int) -> Sentence:
+        return self._sentences_of(utterance)[0]
+
+    def _utterance_text(self, utterance: int) -> str:
+        return " ".join(s.text for s in self._sentences_of(utterance))
+
+
+def _unique(values: object) -> list[str]:
+    seen: list[str] = []
+    for value in values:  # type: ignore[attr-defined]
+        if value and value not in seen:
+            seen.append(value)
+    return seen
+
+
+_CLAUSE_END = re.compile(
+    r"(?:,\s*|\s+)(?:because|but|so that|so|since|which|although|though|while|unless|as long as|"
+    r"otherwise|or else|and then I|cause)\b.*$|\s*,\s*(?:and\s+)?(?:I|we|you|it|they|he|she)\s.*$",
+    re.IGNORECASE,
+)
+
+
+def _main_clause(vp: str) -> str:
+    """The verb phrase up to where another clause starts ("..., because it only lives in my head")."""
+    return _CLAUSE_END.sub("", vp.strip()).strip()
+
+
+def _last_dated(times: list[TimeExpression]) -> TimeExpression | None:
+    return times[-1] if times else None
+
+
+def _due_in(text: str, meeting_date: date) -> TimeExpression | None:
+    return _last_dated(find_times(text, meeting_date))
+
+
+def _split_deliverables(vp: str, meeting_date: date) -> list[str]:
+    """"file a bug today and get you a timeline by Friday" is two items; "review and merge it" one."""
+    parts = _SPLIT_DELIVERABLES.split(vp)
+    if len(parts) < 2:
+        return [vp]
+    dated = [bool(find_times(p, meeting_date)) for p in parts]
+    if all(dated):
+        return parts
+    return [vp]
+
+
+_IRREGULAR = {"done": "do", "made": "make", "sent": "send", "taken": "take", "written": "write", "set": "set"}
+
+
+def _base_form(verb: str) -> str:
+    verb = verb.lower()
+    if verb in _IRREGULAR:
+        return _IRREGULAR[verb]
+    if verb.endswith("ied"):
+        return verb[:-3] + "y"
+    stem = verb[:-2] if verb.endswith("ed") else verb
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+        return stem[:-1]
+    if re.search(r"(?:at|iz|is|ag|as|ur|ov|ac|in|id|ir)$", stem) or stem.endswith(("v", "c")):
+        return stem + "e"
+    return stem
+
+
+_GERUND_KEEP_E = re.compile(r"(?:at|iz|ir|ov|ur|ac|id|in|ag|us|rs)$")
+
+
+def _gerund_to_base(word: str) -> str:
+    if word.lower() == "going":
+        return "go"
+    if not word.endswith("ing") or len(word) <= 5:
+        return word
+    stem = word[:-3]
+    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
+        return stem[:-1]
+    if _GERUND_KEEP_E.search(stem):
+        return stem + "e"
+    return stem
+
+
+def _gerund(verb: str) -> str:
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    if re.search(r"[^aeiou][aeiou][bdgmnprt]$", verb) and len(verb) <= 4:
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
+
+
+def _decision_phrase(text: str) -> str:
+    text = _FILLER.sub("", text.strip())
+    text = re.sub(r"\s+then(?=[;,.]|$)", "", text)
+    text = re.sub(r";\s*(?:we'll|we will|we're going to)\s+(?:just\s+)?", "; ", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r"^(?:so |then |okay |ok )*(?:we(?:'ve| have)? (?:decided|agreed)(?: to| that| on)?|"
+        r"(?:we're|we are|we'll|we will) (?:just )?(?:going to )?|let's |starting (\w+(?: \w+)?),? "
+        r"we(?:'re going to| will|'ll| are going to) |the decision is(?: to)? |final answer is )",
+        lambda m: f"from {m.group(1)}, " if m.group(1) else "",
+        text,
+        flags=re.IGNORECASE,
+    )
+    tokens = text.split()
+    tokens = [_gerund_to_base(t) if t.lower().endswith("ing") else t for t in tokens]
+    phrased = " ".join(tokens)
+    phrased = _TRAILING.sub("", phrased).strip(" .,!;")
+    if len(content_words(phrased)) > 8:
+        # A paraphrase of the outcome, not the whole sentence: keep the first clause.
+        phrased = re.split(r",?\s+and\s+(?=[a-z]+\s)", phrased, maxsplit=1)[0]
+    phrased = _number_words_to_digits(phrased)
+    return _capitalise(phrased)
+
+
+def _number_words_to_digits(text: str) -> str:
+    from daemon.summarize.dates import CARDINALS, ORDINALS
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(0).lower()
+        value = ORDINALS.get(word, CARDINALS.get(word))
+        return str(value) if value is not None and value > 0 else match.group(0)
+
+    keys = sorted({*CARDINALS, *ORDINALS}, key=len, reverse=True)
+    return re.sub(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b", replace, text, flags=re.IGNORECASE)
+
+
+def _strip_article(text: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "the ", text.strip(), flags=re.IGNORECASE)
+
+
+def _capitalise(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _clean_sentence(text: str) -> str:
+    return _capitalise(_FILLER.sub("", text.strip()))
+
+
+def _clean_quote(text: str) -> str:
+    return text.strip()
+
+
+def _join(names: Sequence[str]) -> str:
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _merge_duplicates(items: list[ActionItem]) -> list[ActionItem]:
+    """Items with the same owner and mostly the same words are one item; the later one wins."""
+    merged: list[ActionItem] = []
+    for item in items:
+        mine = set(content_words(item.task))
+        for index, other in enumerate(merged):
+            theirs = set(content_words(other.task))
+            overlap = len(mine & theirs) / max(len(mine | theirs), 1)
+            if other.owner == item.owner and overlap >= 0.6:
+                merged[index] = item if item.due or not other.due else other
+                break
+        else:
+            merged.append(item)
+    return merged
