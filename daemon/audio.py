@@ -17,10 +17,11 @@ merge step removes the words the overlap repeats.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -149,10 +150,28 @@ def _creation_time(metadata: dict[str, str]) -> datetime | None:
 
 
 def recorded_at(info: AudioInfo) -> datetime:
-    """When the meeting happened: container metadata, else the file's modification time."""
+    """When the meeting happened: container metadata, a date in the file name, else the mtime."""
     if info.creation_time is not None:
         return info.creation_time
-    return datetime.fromtimestamp(info.path.stat().st_mtime, tz=timezone.utc).astimezone()
+    modified = datetime.fromtimestamp(info.path.stat().st_mtime, tz=timezone.utc).astimezone()
+    named = _date_in_name(info.path.name)
+    if named is not None and named != modified.date():
+        return datetime.combine(named, datetime.min.time()).astimezone()
+    return modified
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def _date_in_name(name: str) -> date | None:
+    """Recorders and people name files "2026-03-11 standup.m4a" or "REC_20260311_0930.wav"."""
+    match = _NAME_DATE.search(name)
+    if not match:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
 
 
 def decode_blocks(info: AudioInfo) -> Iterator[Int16Block]:

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -168,6 +169,61 @@ def process(files: tuple[Path, ...], **params: Any) -> None:
                 click.echo(str(outcome.report))
     if failures:
         sys.exit(3)
+
+
+@cli.command(name="summarize")
+@settings_options
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--recording", "recording_id", type=int, help="Re-summarize a processed recording.")
+@click.option("--summarizer", "summarizer_name", help="Summarizer to use (default: configured).")
+@click.option(
+    "--date", "meeting_date", type=click.DateTime(["%Y-%m-%d"]),
+    help="Meeting date for 'tomorrow' and 'by Friday' (default: the file's date).",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def summarize_command(
+    file: Path | None,
+    recording_id: int | None,
+    summarizer_name: str | None,
+    meeting_date: datetime | None,
+    as_json: bool,
+    **params: Any,
+) -> None:
+    """Summarize a transcript text file (lines 'Name: text'), or a processed recording again."""
+    if summarizer_name:
+        params["assignments"] = (*params["assignments"], f"summarizer.name={summarizer_name}")
+    settings = _settings(params)
+    _setup_logging(settings, params["verbose"], quiet_default=True)
+    day = meeting_date.date() if meeting_date else None
+    if (file is None) == (recording_id is None):
+        raise click.UsageError("give either FILE or --recording ID")
+    if file is not None:
+        from daemon.summarize.files import summarize_text_file
+
+        summary = summarize_text_file(file, settings.summarizer, day)
+        click.echo(summary.model_dump_json(indent=2) if as_json else _summary_text(summary))
+        return
+    from daemon.pipeline import Pipeline
+    from daemon.transcribe import create_transcriber
+
+    with Ledger(settings.database) as ledger:
+        pipeline = Pipeline(settings, ledger, create_transcriber(settings.transcriber))
+        report = pipeline.resummarize(recording_id or 0, day)
+        if as_json:
+            stored = ledger.summary(recording_id or 0)
+            click.echo(stored[1].model_dump_json(indent=2) if stored else "null")
+        else:
+            click.echo(str(report.markdown))
+
+
+def _summary_text(summary: Any) -> str:
+    lines = [summary.title, "", summary.overview, ""]
+    for item in summary.action_items:
+        due = f" (due {item.due})" if item.due else ""
+        lines.append(f"- [ ] {item.owner or 'unassigned'}: {item.task}{due}")
+    lines.extend(f"- decided: {d.text}" for d in summary.decisions)
+    lines.extend(f"- open: {q}" for q in summary.open_questions)
+    return "\n".join(lines)
 
 
 @cli.command()

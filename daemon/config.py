@@ -88,7 +88,9 @@ class ChunkingSettings(_Section):
 
 
 class SummarizerSettings(_Section):
-    name: Literal["none"] = "none"
+    name: Literal["extractive", "none"] = Field(
+        "extractive", description="extractive: embedded, deterministic; none: transcript only"
+    )
 
 
 class Settings(BaseSettings):

@@ -15,12 +15,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
 from daemon.errors import LedgerError
 from daemon.models import ChunkTranscript, Paragraph, Provenance, Report, Segment, Transcript
+from daemon.summarize.schema import Summary
 
 log = logging.getLogger("daemon.ledger")
 
@@ -96,6 +97,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX events_recording ON events(recording_id, kind);
     """,
+    """
+    CREATE TABLE summaries (
+        recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+        summarizer TEXT NOT NULL,
+        meeting_date TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        unverified INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    ALTER TABLE recordings ADD COLUMN meeting_date TEXT;
+    """,
 )
 
 
@@ -115,6 +127,7 @@ class RecordingRow:
     processing_s: float | None
     updated_at: datetime
     report: Path | None
+    meeting_date: date | None = None
 
 
 def _now() -> str:
@@ -272,11 +285,14 @@ class Ledger:
         return {state: found.get(state, 0) for state in STATES}
 
     def update(self, recording_id: int, **fields: Any) -> None:
-        allowed = {"path", "recorded_at", "duration", "stage", "error", "plan_key", "processing_s"}
+        allowed = {
+            "path", "recorded_at", "duration", "stage", "error", "plan_key", "processing_s",
+            "meeting_date",
+        }  # fmt: skip
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
-        values = [v.isoformat() if isinstance(v, datetime) else v for v in fields.values()]
+        values = [v.isoformat() if isinstance(v, (date, datetime)) else v for v in fields.values()]
         values = [str(v) if isinstance(v, Path) else v for v in values]
         assignments = ", ".join(f"{k} = ?" for k in fields)
         with self._tx() as db:
@@ -412,8 +428,26 @@ class Ledger:
                 "UPDATE recordings SET processing_s = ? WHERE id = ?", (processing_s, recording_id)
             )
 
-    def report_names(self) -> set[str]:
-        return {Path(r[0]).name for r in self._query("SELECT markdown FROM reports")}
+    def save_summary(
+        self, recording_id: int, summarizer: str, meeting_date: date, summary: Summary
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    recording_id, summarizer, meeting_date.isoformat(),
+                    summary.model_dump_json(), summary.unverified, _now(),
+                ),
+            )  # fmt: skip
+            self._event(db, recording_id, "summarized", summarizer)
+
+    def summary(self, recording_id: int) -> tuple[str, Summary] | None:
+        rows = self._query(
+            "SELECT summarizer, summary FROM summaries WHERE recording_id = ?", (recording_id,)
+        )
+        if not rows:
+            return None
+        return str(rows[0][0]), Summary.model_validate_json(rows[0][1])
 
 
 def _segments_json(segments: tuple[Segment, ...]) -> str:
@@ -440,4 +474,5 @@ def _row(r: sqlite3.Row) -> RecordingRow:
         processing_s=r["processing_s"],
         updated_at=_parse_time(r["updated_at"]) or datetime.now(timezone.utc),
         report=Path(r["report"]) if r["report"] else None,
+        meeting_date=date.fromisoformat(r["meeting_date"]) if r["meeting_date"] else None,
     )

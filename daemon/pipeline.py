@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
 
@@ -27,8 +27,11 @@ from daemon.errors import Interrupted, MinutesError, ModelError
 from daemon.files import atomic_write_text, move_unique, sha256_file
 from daemon.ledger import Ledger, RecordingRow
 from daemon.merge import merge
-from daemon.models import ChunkTranscript, Recording
+from daemon.models import ChunkTranscript, Recording, Report, Transcript
 from daemon.render import Renderer, ReportInput
+from daemon.summarize import create_summarizer, summarize
+from daemon.summarize.schema import Summary
+from daemon.summarize.text import from_transcript
 from daemon.transcribe import Transcriber
 
 log = logging.getLogger("daemon.pipeline")
@@ -60,17 +63,24 @@ class Pipeline:
         self.ledger = ledger
         self.transcriber = transcriber
         self.renderer = Renderer(settings.templates)
+        self.summarizer = create_summarizer(settings.summarizer)
         self.stop = stop or threading.Event()
 
     # Identification ---------------------------------------------------------------------------
 
     def submit(
-        self, path: Path, *, from_inbox: bool, progress: ProgressFn | None = None
+        self,
+        path: Path,
+        *,
+        from_inbox: bool,
+        progress: ProgressFn | None = None,
+        meeting_date: date | None = None,
     ) -> Outcome:
         """Process ``path`` unless its content was processed before.
 
         ``from_inbox`` files are moved afterwards (archive or failed folder); files named on the
-        command line are left where they are.
+        command line are left where they are. ``meeting_date`` overrides the recording's date for
+        resolving "tomorrow" and "by Friday".
         """
         path = path.absolute()
         if not path.exists():
@@ -98,6 +108,9 @@ class Pipeline:
                 self.ledger.add_source(row.id, path, stat.st_size, stat.st_mtime_ns, "renamed")
                 self.ledger.update(row.id, path=path)
                 row = self.ledger.get(row.id)
+        if meeting_date is not None:
+            self.ledger.update(row.id, meeting_date=meeting_date)
+            row = self.ledger.get(row.id)
         return self._process(row, from_inbox, progress)
 
     def _duplicate(
@@ -135,20 +148,13 @@ class Pipeline:
             duration = max(info.duration, chunks[-1].end if chunks else 0.0)
             transcript = merge(chunks, duration, self.transcriber.provenance())
             self.ledger.save_transcript(row.id, transcript)
+            stage = "summarize"
+            self.ledger.update(row.id, stage=stage)
+            summary = self._summarize(row, recording, transcript)
             stage = "render"
             self.ledger.update(row.id, stage=stage)
             elapsed = time.monotonic() - started
-            report = self.renderer.write(
-                self.settings.outbox,
-                ReportInput(
-                    recording=recording,
-                    source_name=row.source_name,
-                    transcript=transcript,
-                    processing_s=elapsed,
-                    summarizer=self.settings.summarizer.name,
-                ),
-            )
-            self.ledger.save_report(row.id, report, elapsed)
+            report = self._render(row, recording, transcript, summary, elapsed)
         except (Interrupted, ModelError):
             raise  # not this recording's fault: it stays queued and resumes later
         except MinutesError as exc:
@@ -195,6 +201,56 @@ class Pipeline:
             if progress is not None:
                 progress(chunk.end, max(info.duration, chunk.end))
         return results
+
+    def _summarize(
+        self, row: RecordingRow, recording: Recording, transcript: Transcript
+    ) -> Summary | None:
+        if self.summarizer is None:
+            return None
+        meeting_date = row.meeting_date or recording.recorded_at.date()
+        summary = summarize(self.summarizer, from_transcript(transcript), meeting_date)
+        self.ledger.save_summary(row.id, self.summarizer.name, meeting_date, summary)
+        return summary
+
+    def _render(
+        self,
+        row: RecordingRow,
+        recording: Recording,
+        transcript: Transcript,
+        summary: Summary | None,
+        elapsed: float,
+    ) -> Report:
+        report = self.renderer.write(
+            self.settings.outbox,
+            ReportInput(
+                recording=recording,
+                source_name=row.source_name,
+                transcript=transcript,
+                processing_s=elapsed,
+                summarizer=self.summarizer.name if self.summarizer and summary else "none",
+                summary=summary,
+            ),
+        )
+        self.ledger.save_report(row.id, report, elapsed)
+        return report
+
+    def resummarize(self, recording_id: int, meeting_date: date | None = None) -> Report:
+        """Summarize a processed recording again (another summarizer, another date); re-render."""
+        if meeting_date is not None:
+            self.ledger.update(recording_id, meeting_date=meeting_date)
+        row = self.ledger.get(recording_id)
+        transcript = self.ledger.transcript(recording_id)
+        if transcript is None or row.recorded_at is None:
+            raise MinutesError(f"recording #{recording_id} has no transcript yet")
+        recording = Recording(
+            id=row.id,
+            sha256=row.sha256 or "",
+            path=row.path,
+            recorded_at=row.recorded_at,
+            duration=row.duration or transcript.duration,
+        )
+        summary = self._summarize(row, recording, transcript)
+        return self._render(row, recording, transcript, summary, row.processing_s or 0.0)
 
     def plan_key(self) -> str:
         """Checkpoints are valid only for the chunking and transcriber that made them."""

@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from daemon import __version__
 from daemon.files import atomic_write_text
 from daemon.models import Recording, Report, Segment, Transcript
+from daemon.summarize.schema import Evidence, Summary
 
 REPORT_TEMPLATE = "report.md.j2"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&$])")
@@ -51,6 +52,20 @@ def hms(seconds: float) -> MarkdownSafe:
     return MarkdownSafe(f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}")
 
 
+def cite(evidence: Evidence) -> MarkdownSafe:
+    """The quote an item rests on, linked to its place in the transcript when it has a time."""
+    quote = escape_markdown(_shorten(evidence.quote, 90))
+    speaker = f"{escape_markdown(evidence.speaker)}: " if evidence.speaker else ""
+    if evidence.start is None:
+        return MarkdownSafe(f"{speaker}“{quote}”")
+    return MarkdownSafe(f"[{hms(evidence.start)}](#t{int(evidence.start)}) {speaker}“{quote}”")
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def yaml_scalar(value: object) -> MarkdownSafe:
     # A JSON string is a valid YAML scalar, quotes and escapes included.
     return MarkdownSafe(json.dumps(str(value), ensure_ascii=False))
@@ -77,6 +92,7 @@ def make_environment(user_templates: Path | None) -> SandboxedEnvironment:
     env.filters["md"] = escape_markdown
     env.filters["hms"] = hms
     env.filters["yaml"] = yaml_scalar
+    env.filters["cite"] = cite
     return env
 
 
@@ -87,10 +103,27 @@ class ReportInput:
     transcript: Transcript
     processing_s: float
     summarizer: str = "none"
+    summary: Summary | None = None
 
     @property
     def title(self) -> str:
-        return title_from_name(self.source_name)
+        """The file's own name; the summary's title if a recorder made the name up."""
+        named = title_from_name(self.source_name)
+        if self.summary is not None and is_generic_name(named) and self.summary.title != "Meeting":
+            return self.summary.title
+        return named
+
+
+_GENERIC_WORDS = frozenset(
+    """
+        recording audio voice memo meeting new call zoom teams track rec untitled file clip
+        sound note notes record video mic capture am pm
+    """.split()
+)
+
+
+def is_generic_name(title: str) -> bool:
+    return all(w.lower() in _GENERIC_WORDS or not w.isalpha() for w in title.split())
 
 
 def title_from_name(name: str) -> str:
@@ -106,8 +139,8 @@ def slug(text: str, limit: int = 60) -> str:
 
 
 def base_name(data: ReportInput) -> str:
-    """Date, time and slug: reports sort by when the meeting happened."""
-    return f"{data.recording.recorded_at:%Y-%m-%d_%H%M}_{slug(data.title)}"
+    """Date, time and slug of the file's name: stable whatever a summarizer calls the meeting."""
+    return f"{data.recording.recorded_at:%Y-%m-%d_%H%M}_{slug(title_from_name(data.source_name))}"
 
 
 class Renderer:
@@ -125,7 +158,7 @@ class Renderer:
             "transcript": transcript,
             "transcriber": describe_provenance(transcript),
             "summarizer": data.summarizer,
-            "summary": None,
+            "summary": data.summary,
             "processing_seconds": data.processing_s,
             "generator": f"minutes {__version__}",
         }
@@ -233,6 +266,6 @@ def to_json(data: ReportInput) -> str:
             ],
         },
         "segments": [s.to_dict() for s in transcript.segments],
-        "summary": None,
+        "summary": data.summary.model_dump(mode="json") if data.summary else None,
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from daemon.ledger import Ledger
 from daemon.models import Chunk, ChunkTranscript, Provenance
 from daemon.pipeline import Pipeline
 from daemon.status import requeue_failed
+from daemon.summarize.schema import Summary
 from daemon.transcribe.local import LocalTranscriber
 
 
@@ -235,3 +237,46 @@ def test_the_vocabulary_hint_reaches_the_model_as_its_prompt(
     assert "Xiomara Quintanilla" not in transcribe_with("")
     hinted = transcribe_with("Xiomara Quintanilla, Kubernetes")
     assert "Xiomara Quintanilla" in hinted and "Kubernetes" in hinted
+
+
+def test_a_report_carries_the_summary_and_its_machine_readable_twin(
+    pipeline: Pipeline, settings: Settings, ledger: Ledger
+) -> None:
+    # No container date: the date in the file name is the meeting date (a Monday).
+    source = drop(FIXTURES / "meeting.flac", settings.inbox, "2026-03-09 planning.flac")
+    outcome = pipeline.submit(source, from_inbox=True)
+    assert outcome.report is not None
+    text = outcome.report.read_text()
+    assert "| Maria | Update the marketing plan | 2026-03-13 (Friday) |" in text
+    assert "2026-03-10 (tomorrow morning)" in text
+    assert "Hire 2 more engineers this quarter" in text
+    sidecar = json.loads(outcome.report.with_suffix(".json").read_text())
+    summary = Summary.model_validate(sidecar["summary"])
+    assert summary.action_items and all(i.evidence.verified for i in summary.action_items)
+    assert all(i.evidence.start is not None for i in summary.action_items)
+    assert ledger.summary(outcome.recording_id or 0) == ("extractive", summary)
+
+
+def test_the_meeting_date_can_be_overridden(pipeline: Pipeline) -> None:
+    outcome = pipeline.submit(
+        FIXTURES / "meeting.flac", from_inbox=False, meeting_date=date(2026, 6, 15)
+    )
+    assert outcome.report is not None
+    assert (
+        "| Maria | Update the marketing plan | 2026-06-19 (Friday) |" in outcome.report.read_text()
+    )
+
+
+def test_a_recording_can_be_summarized_again_with_another_summarizer(
+    make_settings: Any, transcriber: LocalTranscriber
+) -> None:
+    settings = make_settings()
+    with Ledger(settings.database) as ledger:
+        outcome = Pipeline(settings, ledger, transcriber).submit(
+            FIXTURES / "meeting.flac", from_inbox=False
+        )
+        assert outcome.report is not None and "## Action items" in outcome.report.read_text()
+        plain = make_settings(**{"summarizer.name": "none"})
+        report = Pipeline(plain, ledger, transcriber).resummarize(outcome.recording_id or 0)
+    assert report.markdown == outcome.report
+    assert "_No summarizer is configured" in report.markdown.read_text()

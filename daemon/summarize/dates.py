@@ -29,14 +29,14 @@ MONTHS = (
 )  # fmt: skip
 _MONTH_ABBREVIATIONS = {m[:3]: i for i, m in enumerate(MONTHS, start=1)} | {"sept": 9}
 
-_UNITS = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_ORDINAL_UNITS = (
-    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth"
-).split()
+_UNITS = """
+    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen
+""".split()
+_ORDINAL_UNITS = """
+    zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
+    thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth
+""".split()
 CARDINALS: dict[str, int] = {w: i for i, w in enumerate(_UNITS)} | {"twenty": 20, "thirty": 30}
 ORDINALS: dict[str, int] = {w: i for i, w in enumerate(_ORDINAL_UNITS)} | {
     "twentieth": 20,
@@ -55,7 +55,10 @@ def _alternation(words: list[str] | tuple[str, ...]) -> str:
 
 _WEEKDAY = rf"(?P<weekday>{_alternation(WEEKDAYS)})"
 _MONTH = rf"(?P<month>{_alternation([*MONTHS, *_MONTH_ABBREVIATIONS])})\.?"
-_DAY = rf"(?P<day>{_alternation(list(ORDINALS))}|\d{{1,2}}(?:st|nd|rd|th)?|{_alternation(list(CARDINALS))})"
+_DAY = (
+    rf"(?P<day>{_alternation(list(ORDINALS))}|\d{{1,2}}(?:st|nd|rd|th)?|"
+    rf"{_alternation(list(CARDINALS))})"
+)
 _COUNT = rf"(?P<count>\d+|a|an|one|{_alternation(list(CARDINALS))})"
 
 
@@ -95,7 +98,11 @@ def _number(text: str) -> int | None:
 
 def _month_number(text: str) -> int:
     text = text.lower().rstrip(".")
-    return MONTHS.index(text) + 1 if text in MONTHS else _MONTH_ABBREVIATIONS[text[:4] if text == "sept" else text[:3]]
+    return (
+        MONTHS.index(text) + 1
+        if text in MONTHS
+        else _MONTH_ABBREVIATIONS[text[:4] if text == "sept" else text[:3]]
+    )
 
 
 def _explicit(meeting: date, month: int, day: int) -> date | None:
@@ -113,8 +120,6 @@ def _day_only(meeting: date, day: int) -> date | None:
         return date(meeting.year, meeting.month, day)
     except ValueError:
         return None
-
-
 
 
 Resolver = Callable[[re.Match[str], date], "date | None"]
@@ -238,8 +243,6 @@ def _month_day(match: re.Match[str], meeting: date) -> date | None:
     if day is None or not 1 <= day <= 31:
         return None
     return _explicit(meeting, _month_number(match["month"]), day)
-
-
 
 
 def find_times(text: str, meeting: date) -> list[TimeExpression]:

@@ -30,14 +30,19 @@ from daemon.summarize.text import Sentence, Utterance, sentences, words
 
 # Words that start a sentence with a capital but are never a person's name.
 _NOT_NAMES = frozenset(
-    """okay ok so and but hi hey hello thanks thank morning afternoon evening great perfect sure
-    yes yeah yep no nope well right alright all good honestly actually wait oh ah um uh hmm
-    also then now sorry cool nice fine awesome quick one next first last everyone everybody
-    team guys folks friday monday tuesday wednesday thursday saturday sunday today tomorrow
-    january february march april may june july august september october november december
-    i we you they he she it this that what who why how when where which please let let's just
-    anyway anything something nothing got will would could can should did do does is are was
-    ha haha ugh wow hmmm mm""".split()
+    """
+        okay ok so and but hi hey hello thanks thank morning afternoon evening great perfect
+        sure yes yeah yep no nope well right alright all good honestly actually wait oh ah
+        um uh hmm also then now sorry cool nice fine awesome quick one next first last
+        everyone everybody team guys folks friday monday tuesday wednesday thursday saturday
+        sunday today tomorrow january february march april may june july august september
+        october november december i we you they he she it this that what who why how when
+        where which please let let's just anyway anything something nothing got will would
+        could can should did do does is are was ha haha ugh wow hmmm mm like look listen
+        basically seriously literally totally anyway meanwhile otherwise besides plus still
+        though however someday sometimes maybe perhaps exactly absolutely definitely
+        certainly obviously apparently hopefully luckily
+    """.split()
 )
 _PRONOUNS = r"(?:it|that|this|them|those|these|one)"
 _FIRST_PERSON = re.compile(
@@ -47,19 +52,26 @@ _FIRST_PERSON = re.compile(
     re.IGNORECASE,
 )
 _THIRD_PERSON = re.compile(
-    r"\b(?P<name>[A-Z][a-z]+)(?:'ll| will| is going to| can take| is taking)\s+(?P<vp>[a-z][^.;!?]*)"
+    r"\b(?P<name>[A-Z][a-z]+)(?:'ll| will| is going to| can take| is taking)\s+"
+    r"(?P<vp>[a-z][^.;!?]*)|"
+    r"^(?:\W*(?i:so|and|okay|then)\W+)*(?P<recap>[A-Z][a-z]+) to (?P<recap_vp>[a-z][^.;!?]*)"
 )
 _REQUEST = re.compile(
-    r"\b(?:can|could|would|will) you\s+(?:please\s+|also\s+|just\s+)*(?P<vp>[a-z][^?.;!]*)",
+    r"\b(?:(?:can|could|would|will) (?:you|someone|somebody|anyone|one of you)|"
+    r"does (?:anyone|someone) want to|who (?:can|wants to|could))\s+"
+    r"(?:please\s+|also\s+|just\s+)*(?P<vp>[a-z][^?.;!]*)",
     re.IGNORECASE,
 )
 _IMPERATIVE_TO_NAME = re.compile(
     r"^(?P<name>[A-Z][a-z]+),\s+(?:(?:just|please|also)\s+)*(?P<vp>(?!you\b|can\b|could\b|"
     r"would\b|will\b|are\b|is\b|do\b|did\b|how\b|what\b|where\b|when\b|why\b|who\b)[a-z][^?.;!]*)[.!]?$"
 )
-_HAS_GOT = re.compile(r"\b(?P<name>[A-Z][a-z]+)(?:'s got| has got| has| owns| takes)\s+(?P<vp>the [^.;!?]*)")
+_HAS_GOT = re.compile(
+    r"\b(?P<name>[A-Z][a-z]+)(?:'s got| has got| has| owns| takes)\s+(?P<vp>the [^.;!?]*)"
+)
 _PASSIVE_DUTY = re.compile(
-    r"\b(?P<subject>it|this|that|the [a-z][a-z -]*?|[a-z]+)\s+(?:has|have|needs?|must)\s+(?:to\s+)?be\s+"
+    r"\b(?P<subject>it|this|that|the [a-z][a-z -]*?|[a-z]+)\s+(?:has|have|needs?|must)\s+"
+    r"(?:to\s+)?be\s+"
     r"(?P<verb>[a-z]+ed)\b(?P<rest>[^.;!?]*)",
     re.IGNORECASE,
 )
@@ -95,7 +107,8 @@ _DECLINE = re.compile(
 )
 _RELEASE = re.compile(
     r"\b(?:i don't think i can (?:get to|do|make|handle|take) (?:it|that|this)|"
-    r"i can't (?:get to|do|make|handle|take) (?:it|that|this)|i won't be able to (?:get to|do) (?:it|that))",
+    r"i can't (?:get to|do|make|handle|take) (?:it|that|this)|"
+    r"i won't be able to (?:get to|do) (?:it|that))",
     re.IGNORECASE,
 )
 _CANCEL = re.compile(
@@ -106,7 +119,8 @@ _CANCEL = re.compile(
 _DECISION = re.compile(
     r"\b(?:we(?:'ve| have)? (?:decided|agreed)(?: to| that| on)?|(?:it's|it is) decided|"
     r"the decision is|final answer is|(?:we're|we are|we'll|let's) (?:go(?:ing)? with|"
-    r"skip(?:ping)?|drop(?:ping)?|switch(?:ing)? to|mov(?:e|ing) to|cancel(?:ling)?|postpon(?:e|ing)|"
+    r"skip(?:ping)?|drop(?:ping)?|switch(?:ing)? to|mov(?:e|ing) to|cancel(?:ling)?|"
+    r"postpon(?:e|ing)|"
     r"push(?:ing)?|stick(?:ing)? with|keep(?:ing)? the|use|using)|we'll (?:just )?use|"
     r"let's (?:do|make it|move|drop|cut|hold|keep|switch|use|push)|"
     r"starting \w+(?: \w+)?,? we(?:'re going to| will|'ll| are going to)|from now on|going forward|"
@@ -167,6 +181,24 @@ _FIND_OUT = re.compile(
     r"(?:\s+and\s+(?:get back to|let)\s+\w+(?:\s+know)?)?$",
     re.IGNORECASE,
 )
+_MARKED = re.compile(
+    r"\b(?:action item|to-?do)(?: for (?P<name>[A-Z][a-z]+))?\s*[:,-]\s*"
+    r"(?:(?P<name2>[A-Z][a-z]+) (?:to|will|should)\s+)?(?P<vp>[a-z][^.!?;]*)",
+    re.IGNORECASE,
+)
+_REDATE = re.compile(
+    r"\b(?:make (?:it|that)|push (?P<what>it|that|the [a-z]+(?: [a-z]+)?) (?:to|until|back to)|"
+    r"move (?:it|that) to|change (?:it|that) to|can (?:we|you) (?:do|have) (?:it|that))\b",
+    re.IGNORECASE,
+)
+_EVENT = re.compile(
+    r"\bthe (?P<event>[a-z]+(?: [a-z]+)?) (?:ends|closes|is due|starts|happens|falls|wraps up)\b",
+    re.IGNORECASE,
+)
+_BY_EVENT = re.compile(
+    r"\b(?:by|before|until|ahead of) (?:the )?(?:end of (?:the )?)?(?P<event>[a-z]+(?: [a-z]+)?)\b",
+    re.IGNORECASE,
+)
 _LOOKBACK = 8  # sentences within which a pronoun or a follow-up refers to an earlier item
 
 
@@ -206,24 +238,46 @@ class _Meeting:
         self.sentences = sentences(utterances)
         self.speakers = _unique(u.speaker for u in utterances if u.speaker)
         self.people = _unique([*self.speakers, *self._addressed_names()])
+        self.named = _unique([*self.people, *self._capitalised_names()])
         self.items: list[_Item] = []
         self.requests: list[_Request] = []
         self.folded: set[int] = set()  # sentences already read as part of an item
+        self.events: dict[str, TimeExpression] = {}  # "sprint" -> its date, as the meeting stated
 
     # People -----------------------------------------------------------------------------------
 
     def _addressed_names(self) -> list[str]:
         pattern = re.compile(
-            r"(?:^|\b(?:hi|hey|thanks|thank you|morning|okay|so|and)\s*,?\s+)(?P<name>[A-Z][a-z]+)"
-            r"(?=\s*[,?!]|\s*$)"
+            r"(?:^|\b(?i:hi|hey|thanks|thank you|morning|okay|so|and)\s*,?\s+)(?P<name>[A-Z][a-z]+)"
+            r"(?=\s*[,?!.]|\s*$)"
         )
+        # A name is always capitalised: a word also seen in lower case is not one.
+        lower_words = {w for s in self.sentences for w in re.findall(r"\b[a-z][a-z']*\b", s.text)}
         names: list[str] = []
         for sentence in self.sentences:
             for match in pattern.finditer(sentence.text):
                 name = match["name"]
-                if name.lower() not in _NOT_NAMES:
+                if name.lower() not in _NOT_NAMES and name.lower() not in lower_words:
                     names.append(name)
         return names
+
+    def _capitalised_names(self) -> list[str]:
+        """Capitalised words inside sentences, never in lower case: likely names (no speakers)."""
+        lower_words = {w for s in self.sentences for w in re.findall(r"\b[a-z][a-z']*\b", s.text)}
+        found: list[str] = []
+        for sentence in self.sentences:
+            for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b", sentence.text):
+                word = match.group(1)
+                if word.lower() not in _NOT_NAMES and word.lower() not in lower_words:
+                    found.append(word)
+        return found
+
+    def _named(self, word: str | None) -> str | None:
+        """Like ``_person``, but also trusting capitalisation when no speakers are labelled."""
+        person = self._person(word)
+        if person or self.speakers or not word:
+            return person
+        return next((n for n in self.named if n.lower() == word.lower()), None)
 
     def _person(self, word: str | None) -> str | None:
         if not word:
@@ -235,7 +289,9 @@ class _Meeting:
 
     def _vocative(self, sentence: Sentence) -> str | None:
         """The person a sentence speaks to by name ("Jen, can you..." / "...by Friday, Jen?")."""
-        match = re.match(r"^(?:\W*(?:okay|so|and|oh|hey|hi|also|great|alright)\W+)*([A-Z][a-z]+),", sentence.text)
+        match = re.match(
+            r"^(?:\W*(?:okay|so|and|oh|hey|hi|also|great|alright)\W+)*([A-Z][a-z]+),", sentence.text
+        )
         if match and self._person(match.group(1)):
             return self._person(match.group(1))
         match = re.search(r",\s*([A-Z][a-z]+)\s*[?.!]$", sentence.text)
@@ -266,7 +322,7 @@ class _Meeting:
             self._read(sentence)
         decisions = self._decisions()
         chosen = key_points(self.sentences)
-        topic_names = topics(self.sentences)
+        topic_names = topics(self.sentences, people=self.named)
         items = [self._action_item(i) for i in self.items if i.active]
         return Summary(
             title=title_from_topics(topic_names),
@@ -280,6 +336,10 @@ class _Meeting:
 
     def _read(self, sentence: Sentence) -> None:
         text = sentence.text
+        for event in _EVENT.finditer(text):
+            when = _due_in(text[event.start() :], self.meeting_date)
+            if when is not None and when.date is not None:
+                self.events[event["event"].lower()] = when
         if sentence.position in self.folded:
             return
         if _RELEASE.search(text):
@@ -287,12 +347,58 @@ class _Meeting:
         cancel = _CANCEL.search(text)
         if cancel:
             self._cancel(sentence, cancel["object"])
+        if self._redate(sentence):
+            return
         if self._answer_request(sentence):
+            return
+        if self._marked_item(sentence):
             return
         self._requests_in(sentence)
         self._commitments_in(sentence)
         self._assignments_in(sentence)
         self._duties_in(sentence)
+
+    def _redate(self, sentence: Sentence) -> bool:
+        """ "Can we make that Thursday?": a new date for a recent item, if its owner agrees."""
+        match = _REDATE.search(sentence.text)
+        if not match:
+            return False
+        due = _due_in(sentence.text[match.start() :], self.meeting_date)
+        if due is None or due.date is None:
+            return False
+        target = self._referenced_item(match["what"] or "", sentence)
+        if target is None:
+            return False
+        speaker = self._speaker_of(sentence)
+        if speaker != target.owner:
+            reply = self._next_utterance(sentence)
+            if (
+                reply is None
+                or self._speaker_of(reply) != target.owner
+                or not _ACCEPT.search(reply.text)
+            ):
+                return False
+            self.folded.add(reply.position)
+        target.due, target.sentence = due, sentence
+        target.history.append(sentence)
+        return True
+
+    def _next_utterance(self, sentence: Sentence) -> Sentence | None:
+        for later in self.sentences[sentence.position + 1 :]:
+            if later.utterance != sentence.utterance:
+                return later
+        return None
+
+    def _marked_item(self, sentence: Sentence) -> bool:
+        """ "Action item: update the wiki", "Action item for Quinn: renew the certificate"."""
+        match = _MARKED.search(sentence.text)
+        if not match:
+            return False
+        owner = self._person(match["name"] or match["name2"])
+        vp = _main_clause(match["vp"])
+        task = self._task(vp, owner, None, sentence)
+        self.items.append(_Item(owner, task, sentence, _due_in(vp, self.meeting_date), "marker"))
+        return True
 
     # Requests -----------------------------------------------------------------------------------
 
@@ -303,14 +409,20 @@ class _Meeting:
         if match.groupdict().get("name") and not self._person(match["name"]):
             return
         vp = _main_clause(match["vp"])
-        if _NOT_ACTIONS.match(vp) and not re.match(r"^(?:take|handle|cover|own)\b", vp, re.IGNORECASE):
+        if _NOT_ACTIONS.match(vp) and not re.match(
+            r"^(?:take|handle|cover|own)\b", vp, re.IGNORECASE
+        ):
             return
-        addressee = (match.groupdict().get("name") and self._person(match["name"])) or self._vocative(sentence)
+        addressee = (
+            match.groupdict().get("name") and self._person(match["name"])
+        ) or self._vocative(sentence)
         requester = self._speaker_of(sentence)
         if addressee and requester and addressee == requester:
             return
         self.requests.append(
-            _Request(requester, addressee, vp, sentence, _last_dated(find_times(vp, self.meeting_date)))
+            _Request(
+                requester, addressee, vp, sentence, _last_dated(find_times(vp, self.meeting_date))
+            )
         )
 
     def _answer_request(self, sentence: Sentence) -> bool:
@@ -339,17 +451,24 @@ class _Meeting:
         self.requests.pop()
         due = _last_dated(find_times(reply, self.meeting_date)) or request.due
         target = self._referenced_item(request.task, request.sentence)
-        if target is not None and re.match(rf"^(?:take|handle|cover|own)\s+{_PRONOUNS}\b", request.task, re.IGNORECASE):
+        if target is not None and re.match(
+            rf"^(?:take|handle|cover|own)\s+{_PRONOUNS}\b", request.task, re.IGNORECASE
+        ):
             # "Hannah, could you take that instead?" - the earlier task changes hands.
             target.owner, target.released, target.sentence = speaker, False, sentence
             target.due = due
             target.history.append(sentence)
             return True
-        rest = [s for s in self._sentences_of(sentence.utterance) if s.position >= sentence.position]
+        rest = [
+            s for s in self._sentences_of(sentence.utterance) if s.position >= sentence.position
+        ]
         vague = re.match(rf"^(?:\w+\s+){{1,2}}{_PRONOUNS}\b\s*\w*$", request.task, re.IGNORECASE)
         if vague and any(_FIRST_PERSON.search(s.text) for s in rest):
-            return False  # "Can you look into it?" - "Yes. I'll file a bug today...": the reply says what
-        task = self._task(request.task, speaker, None, request.sentence, requester=request.requester)
+            # "Can you look into it?" - "Yes. I'll file a bug today...": the reply says what.
+            return False
+        task = self._task(
+            request.task, speaker, None, request.sentence, requester=request.requester
+        )
         self.items.append(_Item(speaker, task, request.sentence, due, "request"))
         self._fold_rest_of_reply(sentence)
         return True
@@ -373,19 +492,37 @@ class _Meeting:
         for match in _FIRST_PERSON.finditer(sentence.text):
             vp = _main_clause(match["vp"])
             before = sentence.text[: match.start()]
-            if _NOT_ACTIONS.match(vp) or _CONDITIONAL.search(before) or sentence.text.rstrip().endswith("?"):
+            if (
+                _NOT_ACTIONS.match(vp)
+                or _CONDITIONAL.search(before)
+                or sentence.text.rstrip().endswith("?")
+            ):
                 continue
             if re.search(r"\b(?:if|when)\b", before, re.IGNORECASE) and "," not in before[-3:]:
                 continue
-            if _NEGATED.search(before):
+            if _NEGATED.search(before) or re.search(
+                r"\b(?:if|unless|in case)\b", before, re.IGNORECASE
+            ):
                 continue
-            if re.match(r"^(?:let me )?know\b", vp, re.IGNORECASE) and match.group(0).lower().startswith("let me"):
+            if re.match(r"^(?:let me )?know\b", vp, re.IGNORECASE) and match.group(
+                0
+            ).lower().startswith("let me"):
                 continue
             self._commit(speaker, vp, sentence)
 
+    def _due(self, text: str) -> TimeExpression | None:
+        """The deadline in ``text``; "by the end of the sprint" uses a date the meeting stated."""
+        due = _due_in(text, self.meeting_date)
+        if due is None:
+            for match in _BY_EVENT.finditer(text):
+                for name, when in self.events.items():
+                    if match["event"].lower() in (name, name.split()[-1]):
+                        return TimeExpression(match.group(0), 0, 0, when.date)
+        return due
+
     def _commit(self, owner: str | None, vp: str, sentence: Sentence) -> None:
         for part in _split_deliverables(vp, self.meeting_date):
-            due = _due_in(part, self.meeting_date)
+            due = self._due(part)
             followed = self._follow_up(owner, part, sentence, due)
             if followed:
                 continue
@@ -400,6 +537,8 @@ class _Meeting:
                 question = self._recent_question(sentence, owner)
                 if question:
                     task = f"Find out: {question[:1].lower()}{question[1:]}"
+            if due is not None and due.phrase and due.start == due.end == 0:
+                task = re.sub(rf"\s*{re.escape(due.phrase)}\s*", " ", task).strip()
             self.items.append(_Item(owner, task, sentence, due, "commitment"))
 
     def _recent_question(self, sentence: Sentence, asker_not: str | None) -> str | None:
@@ -408,12 +547,16 @@ class _Meeting:
             if previous.text.rstrip().endswith("?") and self._speaker_of(previous) != asker_not:
                 # The first question of that turn; later ones tend to be fragments ("Like, when?").
                 first = next(
-                    s for s in self._sentences_of(previous.utterance) if s.text.rstrip().endswith("?")
+                    s
+                    for s in self._sentences_of(previous.utterance)
+                    if s.text.rstrip().endswith("?")
                 )
                 return _clean_sentence(first.text.rstrip(" ?"))
         return None
 
-    def _follow_up(self, owner: str | None, part: str, sentence: Sentence, due: TimeExpression | None) -> bool:
+    def _follow_up(
+        self, owner: str | None, part: str, sentence: Sentence, due: TimeExpression | None
+    ) -> bool:
         """A commitment that only refines the speaker's recent item: fold it in."""
         refers_back = re.match(
             rf"^(?:\w+\s+){{0,2}}{_PRONOUNS}\b|^(?:copy|cc|loop|include)\b|^have\s+{_PRONOUNS}\b",
@@ -421,7 +564,9 @@ class _Meeting:
             re.IGNORECASE,
         ) or (
             due is None
-            and re.match(r"^(?:it|that|this|they)(?:'s| is| was| are)\b", sentence.text, re.IGNORECASE)
+            and re.match(
+                r"^(?:it|that|this|they)(?:'s| is| was| are)\b", sentence.text, re.IGNORECASE
+            )
         )
         if not refers_back:
             return False
@@ -454,13 +599,20 @@ class _Meeting:
             if self._person(match["name"]) and self._referenced_item(match["vp"], sentence):
                 return  # "So Hannah's got the distributor call": a confirmation, nothing new
         for match in _THIRD_PERSON.finditer(sentence.text):
-            name = self._person(match["name"])
-            if name is None or name == self._speaker_of(sentence) or _NOT_ACTIONS.match(match["vp"]):
+            name = self._named(match["name"] or match["recap"])
+            vp = _main_clause(match["vp"] or match["recap_vp"])
+            if name is None or name == self._speaker_of(sentence) or _NOT_ACTIONS.match(vp):
                 continue
-            if _CONDITIONAL.search(sentence.text[: match.start()]) or sentence.text.rstrip().endswith("?"):
+            if _CONDITIONAL.search(
+                sentence.text[: match.start()]
+            ) or sentence.text.rstrip().endswith("?"):
                 continue
-            due = _due_in(match["vp"], self.meeting_date)
-            self.items.append(_Item(name, self._task(match["vp"], name, None, sentence), sentence, due, "assignment"))
+            due = _due_in(vp, self.meeting_date)
+            if self._follow_up(name, vp, sentence, due):
+                continue
+            self.items.append(
+                _Item(name, self._task(vp, name, None, sentence), sentence, due, "assignment")
+            )
 
     def _duties_in(self, sentence: Sentence) -> None:
         match = _PASSIVE_DUTY.search(sentence.text)
@@ -485,13 +637,16 @@ class _Meeting:
     # Changes to existing items --------------------------------------------------------------
 
     def _release(self, sentence: Sentence) -> None:
-        """"I don't think I can get to it": the speaker's item named in this turn, else the last."""
+        """ "I don't think I can get to it": the item this turn names, else the speaker's last."""
         speaker = self._speaker_of(sentence)
         mine = [i for i in self.items if i.active and i.owner == speaker]
         if not mine:
             return
         said = {w.rstrip("s") for w in content_words(self._utterance_text(sentence.utterance))}
-        overlap = [(len(said & {w.rstrip("s") for w in content_words(i.task)}), n) for n, i in enumerate(mine)]
+        overlap = [
+            (len(said & {w.rstrip("s") for w in content_words(i.task)}), n)
+            for n, i in enumerate(mine)
+        ]
         best, index = max(overlap)
         mine[index if best > 0 else -1].released = True
 
@@ -500,18 +655,34 @@ class _Meeting:
         if target is not None:
             target.active = False
 
-    def _referenced_item(self, phrase: str, sentence: Sentence, lookback: int = _LOOKBACK) -> _Item | None:
+    def _referenced_item(
+        self, phrase: str, sentence: Sentence, lookback: int = _LOOKBACK
+    ) -> _Item | None:
         """The recent item ``phrase`` names by its words, else by a pronoun (released first)."""
-        wanted = {w.rstrip("s") for w in content_words(phrase)} - {"instead", "take", "handle", "own", "cover"}
-        recent = [i for i in self.items if i.active and sentence.position - i.sentence.position <= lookback]
+        wanted = {w.rstrip("s") for w in content_words(phrase)} - {
+            "instead",
+            "take",
+            "handle",
+            "own",
+            "cover",
+        }
+        recent = [
+            i
+            for i in self.items
+            if i.active and sentence.position - i.sentence.position <= lookback
+        ]
         if wanted:
-            scored = [(len(wanted & {w.rstrip("s") for w in content_words(i.task)}), n, i) for n, i in enumerate(recent)]
+            scored = [
+                (len(wanted & {w.rstrip("s") for w in content_words(i.task)}), n, i)
+                for n, i in enumerate(recent)
+            ]
             best = max(scored, default=None, key=lambda t: (t[0], t[1]))
             if best is not None and best[0] > 0:
                 return best[2]
             return None
         released = [i for i in self.items if i.active and i.released]  # a release stays news
-        return (released or recent or [None])[-1]
+        candidates = released or recent
+        return candidates[-1] if candidates else None
 
     # Phrasing ---------------------------------------------------------------------------------
 
@@ -530,9 +701,16 @@ class _Meeting:
         task = re.sub(r"\b(?:by|on|before|until|till|at|for)\s*(?=[,.]|$)", " ", task.strip())
         task = re.sub(r"\s+", " ", task).strip(" ,")
         task = _TRAILING.sub("", task)
-        task = re.sub(r"^(?:(?:also|just|then|quickly|go ahead and|try to)\s+)+", "", task, flags=re.IGNORECASE)
         task = re.sub(
-            r"^have\s+(.+?)\s+(?:ready|done|finished|complete|written)\b.*$", r"finish \1", task,
+            r"^(?:(?:also|just|then|quickly|go ahead and|try to)\s+)+",
+            "",
+            task,
+            flags=re.IGNORECASE,
+        )
+        task = re.sub(
+            r"^have\s+(.+?)\s+(?:ready|done|finished|complete|written)\b.*$",
+            r"finish \1",
+            task,
             flags=re.IGNORECASE,
         )
         if re.match(r"^have\s", task, re.IGNORECASE):
@@ -554,14 +732,16 @@ class _Meeting:
         return _capitalise(task.strip(" ,") or vp)
 
     def _antecedent(self, sentence: Sentence) -> str | None:
-        """The thing a pronoun most likely stands for: a recent item's object, else a noun phrase."""
+        """What a pronoun most likely stands for: a recent item's object, else a noun phrase."""
         for item in reversed(self.items):
             if sentence.position - item.sentence.position > _LOOKBACK:
                 break
             if item.active and item.kind == "duty":
                 verb, _, rest = item.task.partition(" ")
                 return f"{_gerund(verb.lower())} {rest}".strip()
-        for previous in reversed(self.sentences[max(0, sentence.position - 4) : sentence.position + 1]):
+        for previous in reversed(
+            self.sentences[max(0, sentence.position - 4) : sentence.position + 1]
+        ):
             for match in _ANTECEDENT.finditer(previous.text):
                 phrase = _NP_STOP.sub("", match.group(0)).strip()
                 phrase = phrase[:1].lower() + phrase[1:]
@@ -576,7 +756,9 @@ class _Meeting:
             task=item.task,
             due=item.due.date if item.due else None,
             due_phrase=item.due.phrase if item.due else None,
-            evidence=Evidence(quote=quote, start=item.sentence.start, speaker=item.sentence.speaker),
+            evidence=Evidence(
+                quote=quote, start=item.sentence.start, speaker=item.sentence.speaker
+            ),
         )
 
     # Decisions ----------------------------------------------------------------------------------
@@ -604,7 +786,11 @@ class _Meeting:
             phrased = _decision_phrase(text)
             if not content_words(phrased):
                 continue
-            if decisions and last is not None and self._same_decision(said[-1], text, last, sentence):
+            if (
+                decisions
+                and last is not None
+                and self._same_decision(said[-1], text, last, sentence)
+            ):
                 if len(content_words(phrased)) >= len(content_words(decisions[-1].text)) - 1:
                     decisions[-1] = self._decision(phrased, sentence)
                 said[-1] += " " + text
@@ -618,13 +804,21 @@ class _Meeting:
     def _decision(self, text: str, sentence: Sentence) -> Decision:
         return Decision(
             text=text,
-            evidence=Evidence(quote=_clean_quote(sentence.text), start=sentence.start, speaker=sentence.speaker),
+            evidence=Evidence(
+                quote=_clean_quote(sentence.text), start=sentence.start, speaker=sentence.speaker
+            ),
         )
 
     def _decision_text(self, sentence: Sentence, match: re.Match[str]) -> str:
-        subjectless = re.match(r"(?:is|are) officially|no more|from now on|going forward", match.group(0), re.IGNORECASE)
+        subjectless = re.match(
+            r"(?:is|are) officially|no more|from now on|going forward",
+            match.group(0),
+            re.IGNORECASE,
+        )
         text = sentence.text if subjectless else sentence.text[match.start() :]
-        earlier = [s for s in self._sentences_of(sentence.utterance) if s.position < sentence.position]
+        earlier = [
+            s for s in self._sentences_of(sentence.utterance) if s.position < sentence.position
+        ]
         if earlier and _CANCEL.search(earlier[-1].text):
             text = f"{_CANCEL.search(earlier[-1].text).group(0)}; {text}"  # type: ignore[union-attr]
         return text
@@ -640,10 +834,22 @@ class _Meeting:
         if not _PROPOSAL.search(sentence.text):
             return False
         following = self.sentences[sentence.position + 1 : sentence.position + 6]
-        asked = any(_OBJECTION_CALL.search(s.text) for s in following[:2] if s.utterance == sentence.utterance)
-        replies = [s for s in following if s.utterance != sentence.utterance and self._first_sentence_of(s.utterance) == s]
+        asked = any(
+            _OBJECTION_CALL.search(s.text)
+            for s in following[:2]
+            if s.utterance == sentence.utterance
+        )
+        replies = [
+            s
+            for s in following
+            if s.utterance != sentence.utterance and self._first_sentence_of(s.utterance) == s
+        ]
         agreeing = [s for s in replies[:3] if _AGREE.search(s.text) and not _DECLINE.search(s.text)]
-        if replies and re.search(r"\b(?:wait|but|no,|don't)\b", replies[0].text, re.IGNORECASE) and not agreeing:
+        if (
+            replies
+            and re.search(r"\b(?:wait|but|no,|don't)\b", replies[0].text, re.IGNORECASE)
+            and not agreeing
+        ):
             return False
         return (asked and bool(agreeing)) or len(agreeing) >= 2
 
@@ -651,25 +857,40 @@ class _Meeting:
 
     def _open_questions(self) -> list[str]:
         questions: list[str] = []
+        last_utterance = -1
         for sentence in self.sentences:
             text = sentence.text.strip()
             if not text.endswith("?") or len(words(text)) < 5 or _REQUEST.search(text):
                 continue
             if re.match(r"^(?:how (?:are|was|is)|did you|you survived|how's)", text, re.IGNORECASE):
                 continue
-            answers = [s for s in self.sentences[sentence.position + 1 : sentence.position + 5] if s.utterance != sentence.utterance]
+            answers = [
+                s
+                for s in self.sentences[sentence.position + 1 : sentence.position + 5]
+                if s.utterance != sentence.utterance
+            ]
             if any(_UNCERTAIN.search(a.text) for a in answers[:3]):
-                questions.append(_clean_sentence(re.sub(r"^quick question\.?\s*", "", text, flags=re.IGNORECASE)))
+                question = _clean_sentence(
+                    re.sub(r"^quick question\.?\s*", "", text, flags=re.IGNORECASE)
+                )
+                if questions and last_utterance == sentence.utterance:
+                    questions[-1] = f"{questions[-1]} {question}"  # "Like, who exported what?"
+                else:
+                    questions.append(question)
+                last_utterance = sentence.utterance
         return questions
 
     # Overview -----------------------------------------------------------------------------------
 
     def _overview(self, topic_names: list[str], decisions: int, items: int) -> str:
         who = _join(self.speakers or self.people)
-        about = _join(topic_names) if topic_names else "several topics"
-        counts = f"{decisions} decision{'s' * (decisions != 1)} and {items} action item{'s' * (items != 1)}"
-        opening = f"{who} met on {self.meeting_date:%A %d %B %Y}" if who else f"Meeting on {self.meeting_date:%A %d %B %Y}"
-        return f"{opening} and discussed {about}: {counts}."
+        when = f"{self.meeting_date:%A %d %B %Y}"
+        opening = f"{who} met on {when}" if who else f"Meeting of {when}"
+        about = f" and discussed {_join(topic_names)}" if topic_names else ""
+        counts = (
+            f"{decisions} decision{'s' * (decisions != 1)}, {items} action item{'s' * (items != 1)}"
+        )
+        return f"{opening}{about}. Outcome: {counts}."
 
     # Helpers ------------------------------------------------------------------------------------
 
@@ -699,7 +920,7 @@ _CLAUSE_END = re.compile(
 
 
 def _main_clause(vp: str) -> str:
-    """The verb phrase up to where another clause starts ("..., because it only lives in my head")."""
+    """The verb phrase up to where another clause starts ("..., because it lives in my head")."""
     return _CLAUSE_END.sub("", vp.strip()).strip()
 
 
@@ -712,7 +933,7 @@ def _due_in(text: str, meeting_date: date) -> TimeExpression | None:
 
 
 def _split_deliverables(vp: str, meeting_date: date) -> list[str]:
-    """"file a bug today and get you a timeline by Friday" is two items; "review and merge it" one."""
+    """ "file a bug today and send a timeline by Friday" is two items; "review and merge it" one."""
     parts = _SPLIT_DELIVERABLES.split(vp)
     if len(parts) < 2:
         return [vp]
@@ -722,7 +943,14 @@ def _split_deliverables(vp: str, meeting_date: date) -> list[str]:
     return [vp]
 
 
-_IRREGULAR = {"done": "do", "made": "make", "sent": "send", "taken": "take", "written": "write", "set": "set"}
+_IRREGULAR = {
+    "done": "do",
+    "made": "make",
+    "sent": "send",
+    "taken": "take",
+    "written": "write",
+    "set": "set",
+}
 
 
 def _base_form(verb: str) -> str:
@@ -768,7 +996,9 @@ def _gerund(verb: str) -> str:
 def _decision_phrase(text: str) -> str:
     text = _FILLER.sub("", text.strip())
     text = re.sub(r"\s+then(?=[;,.]|$)", "", text)
-    text = re.sub(r";\s*(?:we'll|we will|we're going to)\s+(?:just\s+)?", "; ", text, flags=re.IGNORECASE)
+    text = re.sub(
+        r";\s*(?:we'll|we will|we're going to)\s+(?:just\s+)?", "; ", text, flags=re.IGNORECASE
+    )
     text = re.sub(
         r"^(?:so |then |okay |ok )*(?:we(?:'ve| have)? (?:decided|agreed)(?: to| that| on)?|"
         r"(?:we're|we are|we'll|we will) (?:just )?(?:going to )?|let's |starting (\w+(?: \w+)?),? "
@@ -797,7 +1027,9 @@ def _number_words_to_digits(text: str) -> str:
         return str(value) if value is not None and value > 0 else match.group(0)
 
     keys = sorted({*CARDINALS, *ORDINALS}, key=len, reverse=True)
-    return re.sub(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b", replace, text, flags=re.IGNORECASE)
+    return re.sub(
+        r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b", replace, text, flags=re.IGNORECASE
+    )
 
 
 def _strip_article(text: str) -> str:

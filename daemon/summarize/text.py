@@ -36,7 +36,9 @@ class Sentence:
 
 def from_transcript(transcript: Transcript) -> list[Utterance]:
     return [
-        Utterance(i, s.speaker, s.text, s.start) for i, s in enumerate(transcript.segments) if s.text
+        Utterance(i, s.speaker, s.text, s.start)
+        for i, s in enumerate(transcript.segments)
+        if s.text
     ]
 
 
@@ -66,7 +68,9 @@ def sentences(utterances: list[Utterance]) -> list[Sentence]:
             piece = piece.strip()
             if piece:
                 result.append(
-                    Sentence(utterance.index, len(result), utterance.speaker, piece, utterance.start)
+                    Sentence(
+                        utterance.index, len(result), utterance.speaker, piece, utterance.start
+                    )
                 )
     return result
 
