@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from jinja2.exceptions import SecurityError
 from daemon.merge import paragraphs
 from daemon.models import Provenance, Recording, Segment, Transcript
 from daemon.render import Renderer, ReportInput, to_srt, to_vtt
+from daemon.summarize.schema import ActionItem, Decision, Evidence, Summary
 
 WHEN = datetime(2026, 3, 11, 14, 30, tzinfo=timezone.utc)
 
@@ -39,7 +41,7 @@ def test_report_has_front_matter_title_and_timestamped_transcript(tmp_path: Path
     )
     assert "# Team Sync" in text
     assert "_No summarizer is configured" in text
-    assert "**[00:00:00]** Hello there. General Kenobi." in text
+    assert '**[00:00:00]** <a id="t0"></a>Hello there. <a id="t3"></a>General Kenobi.' in text
 
 
 def test_speech_cannot_create_links_images_or_html(tmp_path: Path) -> None:
@@ -118,3 +120,38 @@ def test_templates_run_in_a_sandbox(tmp_path: Path) -> None:
     (templates / "report.md.j2").write_text("{{ title.__class__.__mro__[1].__subclasses__() }}")
     with pytest.raises(SecurityError):
         Renderer(templates).write(tmp_path / "out", report_input("x"))
+
+
+def test_the_summary_shows_items_with_links_to_their_evidence_and_marks_unverified(
+    tmp_path: Path,
+) -> None:
+    summary = Summary(
+        title="Launch",
+        overview="Ana and Ben met.",
+        action_items=[
+            ActionItem(
+                owner="Ana", task="Send the [deck](http://x)", due=date(2026, 3, 13),
+                due_phrase="by Friday",
+                evidence=Evidence(quote="I'll send the deck by Friday.", start=0.0, speaker="Ana"),
+            ),
+            ActionItem(
+                owner=None, task="Book the room", due=None, due_phrase=None,
+                evidence=Evidence(quote="Someone books the room", start=None, verified=False),
+            ),
+        ],
+        decisions=[
+            Decision(text="Launch in May", evidence=Evidence(quote="We launch in May", start=3.0))
+        ],
+    )  # fmt: skip
+    data = replace(
+        report_input("I'll send the deck by Friday.", "We launch in May."), summary=summary
+    )
+    text = Renderer().write(tmp_path, data).markdown.read_text()
+    assert (
+        "| Ana | Send the \\[deck\\]\\(http://x\\) | 2026-03-13 (by Friday) | "
+        "[00:00:00](#t0) Ana: “I'll send the deck by Friday.” |"
+    ) in text
+    assert "| _unassigned_ | Book the room ⚠ _unverified_ |" in text
+    assert "- Launch in May — [00:00:03](#t3) “We launch in May”" in text
+    assert "unverified_items: 1" in text
+    assert '<a id="t0"></a>' in text and '<a id="t3"></a>' in text  # the links land somewhere
