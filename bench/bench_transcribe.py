@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib
 import importlib.metadata
 import json
 import logging
@@ -44,7 +43,6 @@ DEFAULT_FILES = (
     "librivox_sonnets/sonnet_p003.mp3",
     "jfk/jfk.flac",
 )
-FALLBACK_MODEL = "/tmp/fwb"
 TIME_RATIO_TARGET = 1.1
 WER_DELTA_TARGET_POINTS = 0.5
 LONG_RSS_TARGET_MB = 600.0
@@ -122,19 +120,14 @@ def resolve_model(explicit: str | None) -> tuple[str, str]:
     if str(BENCH_DIR.parent) not in sys.path:
         # Appended, not prepended: an installed minutes wins; the working tree is the fallback.
         sys.path.append(str(BENCH_DIR.parent))
-    try:
-        # Imported by name: the function may not exist yet, and mypy must not require it.
-        store = importlib.import_module("daemon.transcribe.model_store")
-        resolved = str(store.resolve_model("base"))
-    except Exception as exc:  # any failure means "not available": fall back, say so
-        log.warning("model_store unavailable (%s); using %s", exc, FALLBACK_MODEL)
-        return FALLBACK_MODEL, "fallback"
+    from daemon.transcribe.model_store import resolve_model as minutes_resolve
+
+    resolved = minutes_resolve("base")
     # resolve_model returns the bare name when only a download could provide the model.
     if not Path(resolved).is_dir():
-        log.warning(
-            "resolve_model('base') gave %r, not a folder; using %s", resolved, FALLBACK_MODEL
+        raise SystemExit(
+            f"resolve_model('base') gave {resolved!r}, not a folder; pass --model-path"
         )
-        return FALLBACK_MODEL, "fallback"
     return resolved, "daemon.transcribe.model_store.resolve_model"
 
 

@@ -1,0 +1,121 @@
+"""Score Minutes' summaries on the shared meeting set, from the script text and from our own audio.
+
+    .venv/bin/python bench/bench_summaries.py                 # both; transcribes the WAVs once
+    .venv/bin/python bench/bench_summaries.py --only text     # seconds, no model needed
+
+(a) ``text``: the summarizer reads each meeting's script (``Name: text`` lines, speakers known).
+(b) ``audio``: Minutes transcribes the meeting's WAV with the configured local model and the
+    summarizer reads that transcript: no speaker labels, ASR errors included. Transcripts are
+    kept in a ledger under ``--cache-dir`` so later runs only re-summarize.
+
+Predictions are written in score.py's format to ``bench/results/summaries-<time>/<mode>/`` and
+scored with the set's own ``score.py``; its table and final line are printed for each mode. The
+meeting date given to the summarizer is the one in the script's ``# date:`` header, as a person
+would pass ``--date`` or as a recorder's metadata would carry it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from daemon.config import load_settings  # noqa: E402
+from daemon.ledger import Ledger  # noqa: E402
+from daemon.pipeline import Pipeline  # noqa: E402
+from daemon.summarize import create_summarizer, summarize  # noqa: E402
+from daemon.summarize.schema import Summary  # noqa: E402
+from daemon.summarize.text import Utterance, from_text, from_transcript  # noqa: E402
+from daemon.transcribe import create_transcriber  # noqa: E402
+
+
+def prediction(summary: Summary) -> dict[str, object]:
+    return {
+        "action_items": [
+            {"owner": a.owner, "task": a.task, "due": a.due.isoformat() if a.due else None}
+            for a in summary.action_items
+        ],
+        "decisions": [{"text": d.text} for d in summary.decisions],
+    }
+
+
+def meetings(folder: Path) -> list[tuple[str, Path, date]]:
+    found = []
+    for script in sorted(folder.glob("*.txt")):
+        if script.name.endswith(".ref.txt") or not (folder / f"{script.stem}.gold.json").exists():
+            continue
+        _, metadata = from_text(script.read_text())
+        found.append((script.stem, script, date.fromisoformat(metadata["date"])))
+    return found
+
+
+def text_utterances(script: Path) -> list[Utterance]:
+    return from_text(script.read_text())[0]
+
+
+def audio_utterances(wav: Path, cache: Path) -> list[Utterance]:
+    settings = load_settings(
+        None,
+        {"state_dir": cache / "ledger", "outbox": cache / "reports", "summarizer.name": "none"},
+    )
+    with Ledger(settings.database) as ledger:
+        pipeline = Pipeline(settings, ledger, create_transcriber(settings.transcriber))
+        outcome = pipeline.submit(wav, from_inbox=False)
+        if outcome.recording_id is None or outcome.state == "failed":
+            raise SystemExit(f"{wav.name}: {outcome.reason}")
+        transcript = ledger.transcript(outcome.recording_id)
+    assert transcript is not None
+    return from_transcript(transcript)
+
+
+def run(mode: str, folder: Path, out: Path, cache: Path) -> str:
+    summarizer = create_summarizer(
+        load_settings(None, {"summarizer.name": "extractive"}).summarizer
+    )
+    assert summarizer is not None
+    out.mkdir(parents=True, exist_ok=True)
+    spent = 0.0
+    for meeting_id, script, meeting_date in meetings(folder):
+        if mode == "text":
+            utterances = text_utterances(script)
+        else:
+            utterances = audio_utterances(folder / f"{meeting_id}.wav", cache)
+        started = time.perf_counter()
+        summary = summarize(summarizer, utterances, meeting_date)
+        spent += time.perf_counter() - started
+        (out / f"{meeting_id}.json").write_text(json.dumps(prediction(summary), indent=2) + "\n")
+    scored = subprocess.run(
+        [sys.executable, str(folder / "score.py"), str(folder), str(out)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    print(f"\n== {mode}: summarizer time {spent:.2f} s for {len(meetings(folder))} meetings")
+    print(scored.stdout.rstrip())
+    return scored.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--meetings", type=Path, default=REPO.parent / "shared" / "meetings")
+    parser.add_argument("--only", choices=["text", "audio"])
+    parser.add_argument("--cache-dir", type=Path, default=REPO / "bench" / ".cache" / "summaries")
+    args = parser.parse_args()
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+    results = REPO / "bench" / "results" / f"summaries-{stamp}"
+    finals = {}
+    for mode in ("text", "audio"):
+        if args.only in (None, mode):
+            finals[mode] = run(mode, args.meetings, results / mode, args.cache_dir)
+    print()
+    for mode, final in finals.items():
+        print(f"{mode:>5}: {final}")
+
+
+if __name__ == "__main__":
+    main()
