@@ -168,6 +168,12 @@ def test_process_prints_the_report_path_and_fails_clearly_on_bad_input(daemon: D
     report = Path(result.stdout.strip().splitlines()[-1])
     assert report.parent == daemon.root / "outbox" and report.exists()
     assert clip.exists()
+    assert "## Action items" in report.read_text()
+
+    again = daemon.cli("summarize", "--recording", "1", "--summarizer", "none")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip() == str(report)
+    assert "_No summarizer is configured" in report.read_text()
 
     empty = daemon.root / "empty.mp3"
     empty.touch()
