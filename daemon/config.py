@@ -93,6 +93,57 @@ class SummarizerSettings(_Section):
     )
 
 
+class DigestSettings(_Section):
+    enabled: bool = True
+    timezone: str | None = Field(None, description="IANA zone, e.g. Europe/Berlin; default: local")
+    daily: str | None = Field(
+        "0 17 * * mon-fri", description="crontab (minute hour day month weekday) or none"
+    )
+    weekly: str | None = Field("0 9 * * mon", description="crontab, or none")
+    skip_empty: bool = Field(False, description="write no digest for a period without meetings")
+    folder: str = Field("digests", description="folder inside the outbox")
+
+    @field_validator("daily", "weekly")
+    @classmethod
+    def _valid_cron(cls, value: str | None) -> str | None:
+        if value in (None, "", "none", "off"):
+            return None
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a crontab expression: {exc}") from exc
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_zone(cls, value: str | None) -> str | None:
+        if value:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+HookEvent = Literal["report", "digest"]
+
+
+def _all_hook_events() -> list[HookEvent]:
+    return ["report", "digest"]
+
+
+class HooksSettings(_Section):
+    on: list[HookEvent] = Field(default_factory=_all_hook_events)
+    command: list[str] | None = Field(None, description="run with the file's path appended")
+    webhook_url: str | None = Field(None, description="POST a JSON document here")
+    timeout_seconds: float = Field(10.0, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -121,6 +172,8 @@ class Settings(BaseSettings):
     transcriber: TranscriberSettings = TranscriberSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     summarizer: SummarizerSettings = SummarizerSettings()
+    digest: DigestSettings = DigestSettings()
+    hooks: HooksSettings = HooksSettings()
 
     @field_validator("extensions")
     @classmethod

@@ -8,6 +8,7 @@ the watcher and the worker threads can both use one Ledger.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
@@ -108,6 +109,51 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE recordings ADD COLUMN meeting_date TEXT;
     """,
+    """
+    CREATE TABLE action_items (
+        id INTEGER PRIMARY KEY,
+        recording_id INTEGER NOT NULL REFERENCES recordings(id),
+        meeting_date TEXT NOT NULL,
+        owner TEXT,
+        task TEXT NOT NULL,
+        due TEXT,
+        due_phrase TEXT,
+        evidence TEXT NOT NULL,
+        evidence_start REAL,
+        verified INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        status_at TEXT,
+        status_note TEXT,
+        status_recording_id INTEGER REFERENCES recordings(id),
+        linked_to INTEGER REFERENCES action_items(id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX action_items_status ON action_items(status, owner);
+    CREATE INDEX action_items_recording ON action_items(recording_id);
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        recording_id INTEGER NOT NULL REFERENCES recordings(id),
+        meeting_date TEXT NOT NULL,
+        text TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        evidence_start REAL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        period_end TEXT NOT NULL,
+        path TEXT,
+        meetings INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (kind, period_end)
+    );
+    CREATE VIRTUAL TABLE search_index USING fts5(
+        text, kind UNINDEXED, recording_id UNINDEXED, at UNINDEXED, tokenize = 'porter unicode61'
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 
 
@@ -165,6 +211,19 @@ class Ledger:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """A write transaction, for the modules that own a table's logic (actions, digests)."""
+        return self._tx()
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        return self._query(sql, params)
+
+    def meta(self, key: str, default: str) -> str:
+        """A value kept once, e.g. when this ledger was first used; set to ``default`` if new."""
+        with self._tx() as db:
+            db.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, default))
+            return str(db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

@@ -21,14 +21,17 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+from daemon import actions
 from daemon.audio import AudioInfo, decode_blocks, probe, recorded_at, split_at_pauses
 from daemon.config import Settings
 from daemon.errors import Interrupted, MinutesError, ModelError
 from daemon.files import atomic_write_text, move_unique, sha256_file
+from daemon.hooks import Hooks
 from daemon.ledger import Ledger, RecordingRow
 from daemon.merge import merge
 from daemon.models import ChunkTranscript, Recording, Report, Transcript
 from daemon.render import Renderer, ReportInput
+from daemon.search import index_recording
 from daemon.summarize import create_summarizer, summarize
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import from_transcript
@@ -64,6 +67,7 @@ class Pipeline:
         self.transcriber = transcriber
         self.renderer = Renderer(settings.templates)
         self.summarizer = create_summarizer(settings.summarizer)
+        self.hooks = Hooks(settings.hooks)
         self.stop = stop or threading.Event()
 
     # Identification ---------------------------------------------------------------------------
@@ -205,11 +209,15 @@ class Pipeline:
     def _summarize(
         self, row: RecordingRow, recording: Recording, transcript: Transcript
     ) -> Summary | None:
+        utterances = from_transcript(transcript)
         if self.summarizer is None:
+            index_recording(self.ledger, row.id, transcript, None)
             return None
         meeting_date = row.meeting_date or recording.recorded_at.date()
-        summary = summarize(self.summarizer, from_transcript(transcript), meeting_date)
+        summary = summarize(self.summarizer, utterances, meeting_date)
         self.ledger.save_summary(row.id, self.summarizer.name, meeting_date, summary)
+        actions.record(self.ledger, row.id, meeting_date, summary, utterances)
+        index_recording(self.ledger, row.id, transcript, summary)
         return summary
 
     def _render(
@@ -232,6 +240,14 @@ class Pipeline:
             ),
         )
         self.ledger.save_report(row.id, report, elapsed)
+        details: dict[str, object] = {"recording_id": row.id, "source": row.source_name}
+        if summary is not None:
+            details |= {
+                "title": summary.title,
+                "action_items": len(summary.action_items),
+                "decisions": len(summary.decisions),
+            }
+        self.hooks.delivered("report", report.markdown, details)
         return report
 
     def resummarize(self, recording_id: int, meeting_date: date | None = None) -> Report:

@@ -14,9 +14,11 @@ import threading
 from pathlib import Path
 
 from daemon.config import Settings
+from daemon.digest import Digests
 from daemon.errors import Interrupted
 from daemon.ledger import Ledger
 from daemon.pipeline import Pipeline
+from daemon.schedule import DigestScheduler
 from daemon.transcribe import Transcriber
 from daemon.watch import InboxWatcher
 
@@ -36,6 +38,14 @@ class Service:
         self.stop = stop or threading.Event()
         self.pipeline = Pipeline(settings, ledger, transcriber, stop=self.stop)
         self.watcher = InboxWatcher(settings, self.enqueue)
+        self.digests = Digests(
+            settings,
+            ledger,
+            on_written=lambda path, period: self.pipeline.hooks.delivered(
+                "digest", path, {"period": period.label}
+            ),
+        )
+        self.scheduler = DigestScheduler(self.digests)
         self._queue: queue.Queue[Path] = queue.Queue()
         self._pending: set[Path] = set()
         self._lock = threading.Lock()
@@ -57,6 +67,7 @@ class Service:
                 log.info("resuming recording #%d %s", row.id, row.path.name)
                 self.enqueue(row.path)
         self.watcher.start()
+        self.scheduler.start()
         try:
             while not self.stop.is_set():
                 try:
@@ -69,6 +80,7 @@ class Service:
                     with self._lock:
                         self._pending.discard(path)
         finally:
+            self.scheduler.stop()
             self.watcher.stop()
             log.info("stopped")
 
