@@ -191,7 +191,7 @@ class TestDecisions:
         )
         assert [d.text for d in summary.decisions] == [
             "Keep the old vendor for another year",
-            "Go with the blue design for the brochure",
+            "Use the blue design for the brochure",
         ]
 
     def test_a_proposal_nobody_objects_to_is_a_decision(self) -> None:
@@ -304,3 +304,87 @@ class TestSummarizeCommand:
             cli, ["summarize", str(transcript), "--json", "--date", "2026-07-01"]
         )
         assert Summary.model_validate_json(result.output).action_items[0].due == date(2026, 7, 2)
+
+
+class TestGeneralPhrasings:
+    def test_taking_a_task_off_someones_plate_moves_it(self) -> None:
+        summary = summarize(
+            "Ann: I'll print the conference badges by Thursday.\n"
+            "Bob: Wait, the attendee list isn't final and you're out all week.\n"
+            "Cal: Okay, I'll take the badges off your plate. I'll print them next Monday.\n"
+        )
+        assert items(summary) == [("Cal", "Print the conference badges", "2026-06-22")]
+
+    def test_volunteering_phrases_are_commitments(self) -> None:
+        summary = summarize(
+            "Dee: Put me down for booking the caterer. I can have that done by Friday.\n"
+            "Eli: Count me in for setting up the projector.\n"
+        )
+        assert items(summary) == [
+            ("Dee", "Book the caterer", "2026-06-19"),
+            ("Eli", "Set up the projector", None),
+        ]
+
+    def test_somebody_has_to_is_an_unowned_task_and_somebody_should_needs_agreement(self) -> None:
+        summary = summarize(
+            "Fay: Somebody has to renew the parking permits before the end of the month.\n"
+            "Gus: Somebody should clean the storage room.\nFay: Ha, sure.\n"
+        )
+        assert items(summary) == [(None, "Renew the parking permits", "2026-06-30")]
+        agreed = summarize(
+            "Gus: Somebody should clean the storage room.\nFay: Agreed, add it to the list.\n"
+        )
+        assert items(agreed) == [(None, "Clean the storage room", None)]
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "Hal: I can approve the invoice, but not until I see the receipts.",
+            "Ivy: I'll call the venue if the numbers change.",
+            "Jon: I can lift heavy boxes easily.",
+        ],
+    )
+    def test_hedged_conditional_and_ability_statements_are_not_items(self, line: str) -> None:
+        assert summarize(line).action_items == []
+
+    def test_a_date_in_the_next_sentence_completes_the_item(self) -> None:
+        summary = summarize(
+            "Kim: Lou, the vendor invoices?\nLou: I'll take care of it. They go out by Wednesday.\n"
+        )
+        ((owner, task, due),) = items(summary)
+        assert (owner, due) == ("Lou", "2026-06-17")
+        assert "vendor invoices" in task
+
+    def test_a_hedged_later_date_after_but_is_the_due_date(self) -> None:
+        summary = summarize("Mo: I'll send you the signed lease, but probably not until Friday.")
+        assert items(summary) == [("Mo", "Send you the signed lease", "2026-06-19")]
+
+    def test_two_dated_deliverables_split_even_with_and_inside_a_name(self) -> None:
+        summary = summarize(
+            "Ned: I'll finish the terms and conditions page tonight and send the draft on Thursday."
+        )
+        assert [(t, d) for _, t, d in items(summary)] == [
+            ("Finish the terms and conditions page", "2026-06-15"),
+            ("Send the draft", "2026-06-18"),
+        ]
+
+
+class TestMoreDecisions:
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            ("Oli: Okay, the offsite moves to the second week of July.", "offsite"),
+            ("Oli: So that's settled then, we rent the smaller van.", "smaller van"),
+            ("Oli: Done deal, Harbor Catering it is.", "Harbor Catering"),
+            ("Oli: Locked in, the launch party is on Friday the nineteenth.", "launch party"),
+            ("Oli: Let's scrap the printed newsletter.", "printed newsletter"),
+            ("Oli: Then starting next month, every expense needs a receipt.", "receipt"),
+        ],
+    )
+    def test_common_ways_of_settling_something(self, line: str, expected: str) -> None:
+        (decision,) = summarize(line).decisions
+        assert expected.lower() in decision.text.lower()
+
+    def test_parking_an_idea_is_not_a_decision(self) -> None:
+        assert summarize("Oli: Nice idea, let's keep it on the wish list.").decisions == []
+        assert summarize("Oli: Let's table that until we hear from legal.").decisions == []

@@ -96,6 +96,8 @@ _ACCEPT = re.compile(
     r"^(?:\W*(?:uh|um|oh|well|so|and|yeah|okay|ok)\W+)*"
     r"(?:sure|yes|yeah|yep|yup|of course|absolutely|definitely|no problem|will do|on it|happy to|"
     r"can do|sounds good|i can|i will|i'll|consider it done|okay|ok|you got it|got it|fine|"
+    r"i'm on it|leave it with me|i'm all over it|count me in|put me down|sign me up|sure thing|"
+    r"i've got it|i got it|no worries|i'd be happy to|i'll take it|my pleasure|"
     r"[a-z]+ (?:[a-z]+ )?(?:works|is fine),? yes|next \w+,? yes|\w+,? yes)\b",
     re.IGNORECASE,
 )
@@ -106,9 +108,10 @@ _DECLINE = re.compile(
     re.IGNORECASE,
 )
 _RELEASE = re.compile(
-    r"\b(?:i don't think i can (?:get to|do|make|handle|take) (?:it|that|this)|"
-    r"i can't (?:get to|do|make|handle|take) (?:it|that|this)|"
-    r"i won't be able to (?:get to|do) (?:it|that))",
+    r"\bi (?:don't think i can|"
+    r"(?:really |just |honestly |probably )?(?:can't|cannot|won't be able to)|"
+    r"won't have time to)\s+(?:really\s+)?(?:get to|do|make|handle|take|manage|finish)\s+"
+    r"(?:it|that|this|them|those|the [a-z][a-z -]*)\b",
     re.IGNORECASE,
 )
 _CANCEL = re.compile(
@@ -122,16 +125,24 @@ _DECISION = re.compile(
     r"skip(?:ping)?|drop(?:ping)?|switch(?:ing)? to|mov(?:e|ing) to|cancel(?:ling)?|"
     r"postpon(?:e|ing)|"
     r"push(?:ing)?|stick(?:ing)? with|keep(?:ing)? the|use|using)|we'll (?:just )?use|"
-    r"let's (?:do|make it|move|drop|cut|hold|keep|switch|use|push)|"
-    r"starting \w+(?: \w+)?,? we(?:'re going to| will|'ll| are going to)|from now on|going forward|"
-    r"(?:is|are) officially|no more)\b",
+    r"let's (?:do|make it|move|drop|cut|hold|keep|switch|use|push|scrap|ditch|kill|cancel|"
+    r"go ahead)|"
+    r"we go with|(?:that's|it's|it is) (?:settled|a deal|final|official)|done deal|locked in|"
+    r"(?:we're|we are) good to go|good to go with|"
+    r"(?:^|[,.]\s*)(?:then |so |okay,? )*(?:starting|beginning|effective|from) "
+    r"(?:next |this |on )?\w+"
+    r"(?: \w+)?,\s*(?!I\b)\w+|"
+    r"\b\w+(?:'s)? (?:moves|is moving|gets moved|is moved|shifts|is pushed|gets pushed) to|"
+    r"from now on|going forward|(?:is|are) officially|no more)\b",
     re.IGNORECASE,
 )
 _IT_IS = re.compile(r"^(?P<what>[A-Z0-9][\w ,'-]{1,40}?) it is[.!]?$")
 _NOT_DECISION = re.compile(
     r"\b(?:let's not|not decide|hold off decid|decide later|let's get (?:into|going|started)|"
     r"let's go quick|let's keep it (?:to|short|tight|quick)|let's start|let's make it quick|"
-    r"let's see|let's talk|someday|not this (?:time|launch|quarter|month|year)|let's not go)",
+    r"let's see|let's talk|someday|not this (?:time|launch|quarter|month|year)|let's not go|"
+    r"wish ?list|back ?burner|parking lot|park (?:it|that|this)|table (?:it|that|this)|revisit|"
+    r"let's not settle|not settle|give me a (?:bit|minute|day))",
     re.IGNORECASE,
 )
 _PROPOSAL = re.compile(
@@ -192,11 +203,40 @@ _REDATE = re.compile(
     re.IGNORECASE,
 )
 _EVENT = re.compile(
-    r"\bthe (?P<event>[a-z]+(?: [a-z]+)?) (?:ends|closes|is due|starts|happens|falls|wraps up)\b",
+    r"\b(?:the|our|our next|next) (?P<event>[a-z]+(?: [a-z]+)??)(?:'s| is| will be| ends| closes| "
+    r"is due| starts| happens| falls| wraps up| is set for| is scheduled for| is now| moves to|"
+    r" is on|"
+    r" on)\s+",
     re.IGNORECASE,
 )
 _BY_EVENT = re.compile(
-    r"\b(?:by|before|until|ahead of) (?:the )?(?:end of (?:the )?)?(?P<event>[a-z]+(?: [a-z]+)?)\b",
+    r"\b(?:by|before|until|ahead of|for) (?:the |our |next |our next )?(?:end of (?:the )?)?"
+    r"(?P<event>[a-z]+(?: [a-z]+)?)\b",
+    re.IGNORECASE,
+)
+_TAKE = re.compile(
+    r"^(?:take over|take|handle|cover|pick up)\s+(?P<object>(?!care of\b)(?!it\b)(?!that\b).+?)"
+    r"(?:\s+off\s+\w+(?:'s)?\s+plate|\s+from\s+\w+)?$",
+    re.IGNORECASE,
+)
+_VOLUNTEER = re.compile(
+    r"\b(?:put me down for|count me in for|sign me up for|i'll take care of|i'll volunteer to|"
+    r"i volunteer to|i'll handle)\s+(?P<vp>(?!it\b|that\b|this\b)[a-z][^.;!?]*)",
+    re.IGNORECASE,
+)
+_SOMEONE_MUST = re.compile(
+    r"\b(?:somebody|someone|one of us)\s+(?P<must>has to|needs to|must|should|ought to)\s+"
+    r"(?:really\s+|probably\s+)?(?P<vp>[a-z][^.;!?]*)",
+    re.IGNORECASE,
+)
+_CONFIRMS_DUTY = re.compile(
+    r"\b(?:action (?:items?|list)|on the list|to-?do|needs to happen|has to happen|agreed|"
+    r"good (?:call|point)|let's do that|put it down|add it)\b",
+    re.IGNORECASE,
+)
+_ON_BEHALF = re.compile(
+    r"\b(?:my (?:guys|team|crew|folks|people|assistant|department)|the crew)(?:'ll| will)\s+"
+    r"(?P<vp>[a-z][^.;!?]*)",
     re.IGNORECASE,
 )
 _LOOKBACK = 8  # sentences within which a pronoun or a follow-up refers to an earlier item
@@ -337,9 +377,10 @@ class _Meeting:
     def _read(self, sentence: Sentence) -> None:
         text = sentence.text
         for event in _EVENT.finditer(text):
-            when = _due_in(text[event.start() :], self.meeting_date)
-            if when is not None and when.date is not None:
-                self.events[event["event"].lower()] = when
+            # Only a date said right there: "the inspection is Wednesday the fifteenth".
+            following = find_times(text[event.end() : event.end() + 40], self.meeting_date)
+            if following and following[0].start <= 1 and following[0].date is not None:
+                self.events[event["event"].lower()] = following[0]
         if sentence.position in self.folded:
             return
         if _RELEASE.search(text):
@@ -347,7 +388,7 @@ class _Meeting:
         cancel = _CANCEL.search(text)
         if cancel:
             self._cancel(sentence, cancel["object"])
-        if self._redate(sentence):
+        if self._redate(sentence) or self._trailing_date(sentence):
             return
         if self._answer_request(sentence):
             return
@@ -355,6 +396,7 @@ class _Meeting:
             return
         self._requests_in(sentence)
         self._commitments_in(sentence)
+        self._volunteers_in(sentence)
         self._assignments_in(sentence)
         self._duties_in(sentence)
 
@@ -409,6 +451,11 @@ class _Meeting:
         if match.groupdict().get("name") and not self._person(match["name"]):
             return
         vp = _main_clause(match["vp"])
+        undated = vp
+        for expression in find_times(vp, self.meeting_date):
+            undated = undated.replace(expression.phrase, " ")
+        if not set(words(undated)) - {"do", "make", "have", "it", "that", "the", "by", "on", "for"}:
+            return  # "Could you do the seventeenth?" asks for a date, not a task
         if _NOT_ACTIONS.match(vp) and not re.match(
             r"^(?:take|handle|cover|own)\b", vp, re.IGNORECASE
         ):
@@ -462,7 +509,11 @@ class _Meeting:
         rest = [
             s for s in self._sentences_of(sentence.utterance) if s.position >= sentence.position
         ]
-        vague = re.match(rf"^(?:\w+\s+){{1,2}}{_PRONOUNS}\b\s*\w*$", request.task, re.IGNORECASE)
+        vague = re.match(
+            rf"^(?:\w+\s+){{1,2}}{_PRONOUNS}\b\s*\w*$|^\w+(?:\s+(?:out|up|in|over|around|back))?$",
+            request.task,
+            re.IGNORECASE,
+        )
         if vague and any(_FIRST_PERSON.search(s.text) for s in rest):
             # "Can you look into it?" - "Yes. I'll file a bug today...": the reply says what.
             return False
@@ -492,6 +543,19 @@ class _Meeting:
         for match in _FIRST_PERSON.finditer(sentence.text):
             vp = _main_clause(match["vp"])
             before = sentence.text[: match.start()]
+            hedged = match.group(0).lower().startswith("i can") and re.search(
+                r",\s*but\b", match["vp"], re.IGNORECASE
+            )
+            if hedged:
+                continue  # "I can sign it, but I don't want to until..."
+            if re.search(r",?\s+(?:if|unless|as long as)\b", match["vp"], re.IGNORECASE):
+                continue  # "I'll sit on him if I have to": conditional work is no item
+            if (
+                match.group(0).lower().startswith("i can")
+                and not find_times(match["vp"], self.meeting_date)
+                and not self._asked(sentence)
+            ):
+                continue  # "I can move people easily": an ability, not a promise
             if (
                 _NOT_ACTIONS.match(vp)
                 or _CONDITIONAL.search(before)
@@ -508,30 +572,65 @@ class _Meeting:
                 0
             ).lower().startswith("let me"):
                 continue
-            self._commit(speaker, vp, sentence)
+            self._commit(speaker, vp, sentence, full=match["vp"])
 
     def _due(self, text: str) -> TimeExpression | None:
         """The deadline in ``text``; "by the end of the sprint" uses a date the meeting stated."""
         due = _due_in(text, self.meeting_date)
         if due is None:
             for match in _BY_EVENT.finditer(text):
+                said = match["event"].lower()
                 for name, when in self.events.items():
-                    if match["event"].lower() in (name, name.split()[-1]):
+                    if said in (name, name.split()[-1]) or name.endswith(said.split()[-1]):
                         return TimeExpression(match.group(0), 0, 0, when.date)
         return due
 
-    def _commit(self, owner: str | None, vp: str, sentence: Sentence) -> None:
+    def _asked(self, sentence: Sentence) -> bool:
+        """Whether the turn before this one asked something of the speaker."""
+        previous = self._previous_sentence(self._first_sentence_of(sentence.utterance))
+        return previous is not None and previous.text.rstrip().endswith("?")
+
+    def _volunteers_in(self, sentence: Sentence) -> None:
+        speaker = self._speaker_of(sentence)
+        for match in _VOLUNTEER.finditer(sentence.text):
+            vp = _main_clause(match["vp"])
+            words = vp.split()
+            if words and words[0].lower().endswith("ing"):
+                words[0] = _gerund_to_base(words[0])  # "put me down for getting the quote"
+            self._commit(speaker, " ".join(words), sentence)
+        for match in _ON_BEHALF.finditer(sentence.text):
+            self._commit(speaker, _main_clause(match["vp"]), sentence)
+
+    def _commit(
+        self, owner: str | None, vp: str, sentence: Sentence, full: str | None = None
+    ) -> None:
+        hedge = re.search(
+            r",?\s*but\s+(?:probably|maybe|likely|realistically)?\s*not\s+(?:until|before)\b.*$",
+            full or "",
+            re.IGNORECASE,
+        )
         for part in _split_deliverables(vp, self.meeting_date):
             due = self._due(part)
+            if due is None and hedge:
+                due = self._due(hedge.group(0))  # "..., but probably not until Tuesday"
             followed = self._follow_up(owner, part, sentence, due)
             if followed:
                 continue
-            taken = re.match(r"^take\s+(?P<object>.+)$", part, re.IGNORECASE)
+            taken = _TAKE.match(part)
             if taken:
                 source = self._declined_or_item(taken["object"], sentence)
                 if source is not None:
                     self.items.append(_Item(owner, source, sentence, due, "takeover"))
                     continue
+                theirs = self._taken_item(taken["object"], owner)
+                if theirs is not None:
+                    # "I'll take the shirts off your plate": the task changes hands.
+                    theirs.owner, theirs.sentence, theirs.released = owner, sentence, False
+                    theirs.due = due
+                    theirs.history.append(sentence)
+                    continue
+            if self._refines_this_turn(owner, part, sentence, due):
+                continue
             task = self._task(part, owner, self._previous_speaker(sentence), sentence)
             if _FIND_OUT.match(part):
                 question = self._recent_question(sentence, owner)
@@ -540,6 +639,60 @@ class _Meeting:
             if due is not None and due.phrase and due.start == due.end == 0:
                 task = re.sub(rf"\s*{re.escape(due.phrase)}\s*", " ", task).strip()
             self.items.append(_Item(owner, task, sentence, due, "commitment"))
+
+    def _taken_item(self, phrase: str, taker: str | None) -> _Item | None:
+        """Someone else's active item that ``phrase`` clearly names ("the boss rebalance")."""
+        wanted = {w.rstrip("s") for w in content_words(phrase)} - {"count", "plate", "off"}
+        best: tuple[int, _Item] | None = None
+        for item in self.items:
+            if not item.active or item.owner == taker:
+                continue
+            shared = len(wanted & {w.rstrip("s") for w in content_words(item.task)})
+            clear = shared >= 2 or (shared and shared == len(wanted))
+            if clear and (best is None or shared >= best[0]):
+                best = (shared, item)
+        return best[1] if best else None
+
+    def _refines_this_turn(
+        self, owner: str | None, part: str, sentence: Sentence, due: TimeExpression | None
+    ) -> bool:
+        """A second commitment in one turn about the same thing ("...the order next Wednesday")."""
+        if not self.items:
+            return False
+        item = self.items[-1]
+        if item.owner != owner or item.sentence.utterance != sentence.utterance or not item.active:
+            return False
+        shared = {w.rstrip("s") for w in content_words(part)} & {
+            w.rstrip("s") for w in content_words(item.task)
+        }
+        if not shared:
+            return False
+        if due is not None:
+            item.due, item.sentence = due, sentence
+        item.history.append(sentence)
+        return True
+
+    def _trailing_date(self, sentence: Sentence) -> bool:
+        """ "It'll go out Monday." / "Let's say Thursday the 24th.": the date of the last item."""
+        if not self.items or _FIRST_PERSON.search(sentence.text) or sentence.text.endswith("?"):
+            return False
+        item = self.items[-1]
+        previous = self._previous_sentence(sentence)
+        if previous is None or previous.utterance != sentence.utterance:
+            return False
+        if item.sentence.position != previous.position or item.owner != self._speaker_of(sentence):
+            return False
+        due = self._due(sentence.text)
+        if due is None or due.date is None:
+            return False
+        item.due = due
+        item.history.append(sentence)
+        vague = r"^(?:handle|do|deal with|cover|sort|take care of)\b"
+        if re.match(vague, item.task, re.IGNORECASE):
+            detail = _clean_sentence(sentence.text.replace(due.phrase, "")).rstrip(" .,")
+            detail = re.sub(r"\s+(?:by|on|before)$", "", detail)
+            item.task = f"{item.task} ({detail[:1].lower()}{detail[1:]})"
+        return True
 
     def _recent_question(self, sentence: Sentence, asker_not: str | None) -> str | None:
         window = self.sentences[max(0, sentence.position - 6) : sentence.position]
@@ -615,15 +768,28 @@ class _Meeting:
             )
 
     def _duties_in(self, sentence: Sentence) -> None:
+        someone = _SOMEONE_MUST.search(sentence.text)
+        if someone and not sentence.text.rstrip().endswith("?"):
+            soft = someone["must"].lower() in ("should", "ought to")
+            if not soft or self._confirmed_later(sentence):
+                vp = _main_clause(someone["vp"])
+                task = self._task(vp, None, None, sentence)
+                self.items.append(_Item(None, task, sentence, self._due(vp), "duty"))
+                return
         match = _PASSIVE_DUTY.search(sentence.text)
         if match and not _CONDITIONAL.search(sentence.text[: match.start()]):
             verb = _base_form(match["verb"])
             subject = match["subject"]
             if re.fullmatch(_PRONOUNS, subject, re.IGNORECASE):
                 subject = self._antecedent(sentence) or subject
-            due = _due_in(match["rest"], self.meeting_date)
+            due = self._due(match["rest"])
             if due is not None and due.date is not None:
-                task = f"{verb} {_strip_article(subject)}"
+                rest = _main_clause(match["rest"])
+                for expression in find_times(rest, self.meeting_date):
+                    rest = rest.replace(expression.phrase, " ")
+                rest = " ".join(rest.split())
+                rest = re.sub(r"\b(?:by|before|on|until)\s*$", "", rest).strip(" ,")
+                task = f"{verb} {_strip_article(subject)} {rest}".strip()
                 self.items.append(_Item(None, _capitalise(task), sentence, due, "duty"))
                 return
         if _ACTION_MARKER.search(sentence.text):
@@ -633,6 +799,11 @@ class _Meeting:
                 if item.kind == "duty":
                     item.history.append(sentence)
                     return
+
+    def _confirmed_later(self, sentence: Sentence) -> bool:
+        """ "Somebody should update the FAQ." - "Yes, put it on the list.": the group agrees."""
+        later = self.sentences[sentence.position + 1 : sentence.position + 5]
+        return any(_CONFIRMS_DUTY.search(s.text) for s in later)
 
     # Changes to existing items --------------------------------------------------------------
 
@@ -769,7 +940,10 @@ class _Meeting:
             text = sentence.text
             if text.rstrip().endswith("?") or _NOT_DECISION.search(text):
                 continue
-            it_is = _IT_IS.match(text.strip())
+            bare = re.sub(
+                r"^(?:done deal|okay|so|great|then),?\s*", "", text.strip(), flags=re.IGNORECASE
+            )
+            it_is = _IT_IS.match(bare)
             match = _DECISION.search(text)
             if it_is:
                 found.append((sentence, it_is["what"]))
@@ -811,17 +985,36 @@ class _Meeting:
 
     def _decision_text(self, sentence: Sentence, match: re.Match[str]) -> str:
         subjectless = re.match(
-            r"(?:is|are) officially|no more|from now on|going forward",
+            r"(?:is|are) officially|no more|from now on|going forward|"
+            r"\w+(?:'s)? (?:moves|is|gets|shifts)",
             match.group(0),
             re.IGNORECASE,
         )
         text = sentence.text if subjectless else sentence.text[match.start() :]
+        confirmation = re.match(
+            r"^(?:that's|it's|it is) (?:settled|a deal|final|official)|^done deal|^locked in|"
+            r"^(?:we're|we are) good to go(?: with (?:that|this|it))?|"
+            r"^good to go with (?:that|this|it)",
+            text,
+            re.IGNORECASE,
+        )
+        if confirmation:
+            rest = text[confirmation.end() :].strip(" ,.;:-")
+            rest = re.sub(r"^then\b[ ,]*", "", rest, flags=re.IGNORECASE)
+            if len(content_words(rest)) >= 2:
+                return rest  # "So that's settled then, two pickups a week and no second dumpster."
+            previous = self._previous_sentence(sentence)
+            return previous.text if previous is not None else text
         earlier = [
             s for s in self._sentences_of(sentence.utterance) if s.position < sentence.position
         ]
-        if earlier and _CANCEL.search(earlier[-1].text):
-            text = f"{_CANCEL.search(earlier[-1].text).group(0)}; {text}"  # type: ignore[union-attr]
+        cancelled = _CANCEL.search(earlier[-1].text) if earlier else None
+        if cancelled:
+            text = f"{cancelled.group(0)}; {text}"
         return text
+
+    def _previous_sentence(self, sentence: Sentence) -> Sentence | None:
+        return self.sentences[sentence.position - 1] if sentence.position > 0 else None
 
     def _same_decision(self, first: str, second: str, a: Sentence, b: Sentence) -> bool:
         if b.position - a.position > 10:
@@ -914,7 +1107,9 @@ def _unique(values: object) -> list[str]:
 
 _CLAUSE_END = re.compile(
     r"(?:,\s*|\s+)(?:because|but|so that|so|since|which|although|though|while|unless|as long as|"
-    r"otherwise|or else|and then I|cause)\b.*$|\s*,\s*(?:and\s+)?(?:I|we|you|it|they|he|she)\s.*$",
+    r"otherwise|or else|and then I|cause)\b.*$|\s*,\s*(?:and\s+)?(?:I|we|you|it|they|he|she)\s.*$|"
+    r",\s*or\b.*$|,\s*(?:the|a|an|this|that|these|those|my|our|your|his|her|their)\s+[\w' -]+?\s+"
+    r"(?:will|is|are|was|were|'ll|should|can|has|have|won't|isn't)\b.*$",
     re.IGNORECASE,
 )
 
@@ -934,12 +1129,10 @@ def _due_in(text: str, meeting_date: date) -> TimeExpression | None:
 
 def _split_deliverables(vp: str, meeting_date: date) -> list[str]:
     """ "file a bug today and send a timeline by Friday" is two items; "review and merge it" one."""
-    parts = _SPLIT_DELIVERABLES.split(vp)
-    if len(parts) < 2:
-        return [vp]
-    dated = [bool(find_times(p, meeting_date)) for p in parts]
-    if all(dated):
-        return parts
+    for joint in _SPLIT_DELIVERABLES.finditer(vp):
+        left, right = vp[: joint.start()], vp[joint.end() :]
+        if find_times(left, meeting_date) and find_times(right, meeting_date):
+            return [left, *_split_deliverables(right, meeting_date)]
     return [vp]
 
 
@@ -1007,8 +1200,17 @@ def _decision_phrase(text: str) -> str:
         text,
         flags=re.IGNORECASE,
     )
+    text = re.sub(r"^we\s+(?=\w)", "", text, flags=re.IGNORECASE)
+    text = re.sub(r"^(?:go|going) with\b", "use", text, flags=re.IGNORECASE)
     tokens = text.split()
-    tokens = [_gerund_to_base(t) if t.lower().endswith("ing") else t for t in tokens]
+    # Only verbs that start a clause become base forms: "skipping the demo" but "soft opening".
+    tokens = [
+        _gerund_to_base(t)
+        if t.lower().endswith("ing")
+        and (i == 0 or tokens[i - 1].lower() in ("and", "or", "then") or tokens[i - 1][-1] in ",;")
+        else t
+        for i, t in enumerate(tokens)
+    ]
     phrased = " ".join(tokens)
     phrased = _TRAILING.sub("", phrased).strip(" .,!;")
     if len(content_words(phrased)) > 8:
@@ -1019,17 +1221,17 @@ def _decision_phrase(text: str) -> str:
 
 
 def _number_words_to_digits(text: str) -> str:
-    from daemon.summarize.dates import CARDINALS, ORDINALS
+    """Dates only ("May twenty-first" -> "May 21"); "two more engineers" reads better in words."""
+    from daemon.summarize.dates import CARDINALS, MONTHS, ORDINALS
+
+    numbers = {**CARDINALS, **ORDINALS}
+    keys = "|".join(re.escape(k) for k in sorted(numbers, key=len, reverse=True))
 
     def replace(match: re.Match[str]) -> str:
-        word = match.group(0).lower()
-        value = ORDINALS.get(word, CARDINALS.get(word))
-        return str(value) if value is not None and value > 0 else match.group(0)
+        value = numbers.get(match.group(2).lower())
+        return f"{match.group(1)} {value}" if value else match.group(0)
 
-    keys = sorted({*CARDINALS, *ORDINALS}, key=len, reverse=True)
-    return re.sub(
-        r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b", replace, text, flags=re.IGNORECASE
-    )
+    return re.sub(rf"\b({'|'.join(MONTHS)}) ({keys})\b", replace, text, flags=re.IGNORECASE)
 
 
 def _strip_article(text: str) -> str:
