@@ -24,222 +24,64 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from daemon.summarize.centrality import content_words, key_points, title_from_topics, topics
+from daemon.summarize.cues import (
+    ACCEPT,
+    ACTION_MARKER,
+    AGREE,
+    ANTECEDENT,
+    BY_EVENT,
+    CANCEL,
+    CONDITIONAL,
+    CONFIRMS_DUTY,
+    DECISION,
+    DECLINE,
+    EVENT,
+    FIND_OUT,
+    FIRST_PERSON,
+    HAS_GOT,
+    IMPERATIVE_TO_NAME,
+    IT_IS,
+    MARKED,
+    NEGATED,
+    NOT_ACTIONS,
+    NOT_DECISION,
+    NOT_NAMES,
+    NP_STOP,
+    OBJECTION_CALL,
+    ON_BEHALF,
+    PASSIVE_DUTY,
+    PRONOUNS,
+    PROPOSAL,
+    REDATE,
+    RELEASE,
+    REQUEST,
+    SOMEONE_MUST,
+    TAKE,
+    THIRD_PERSON,
+    TRAILING,
+    UNCERTAIN,
+    VOLUNTEER,
+)
 from daemon.summarize.dates import TimeExpression, find_times
+from daemon.summarize.phrasing import (
+    base_form,
+    capitalise,
+    clean_quote,
+    clean_sentence,
+    decision_phrase,
+    due_in,
+    gerund,
+    gerund_to_base,
+    join,
+    last_dated,
+    main_clause,
+    split_deliverables,
+    strip_article,
+)
 from daemon.summarize.schema import ActionItem, Decision, Evidence, Summary
 from daemon.summarize.text import Sentence, Utterance, sentences, words
 
-# Words that start a sentence with a capital but are never a person's name.
-_NOT_NAMES = frozenset(
-    """
-        okay ok so and but hi hey hello thanks thank morning afternoon evening great perfect
-        sure yes yeah yep no nope well right alright all good honestly actually wait oh ah
-        um uh hmm also then now sorry cool nice fine awesome quick one next first last
-        everyone everybody team guys folks friday monday tuesday wednesday thursday saturday
-        sunday today tomorrow january february march april may june july august september
-        october november december i we you they he she it this that what who why how when
-        where which please let let's just anyway anything something nothing got will would
-        could can should did do does is are was ha haha ugh wow hmmm mm like look listen
-        basically seriously literally totally anyway meanwhile otherwise besides plus still
-        though however someday sometimes maybe perhaps exactly absolutely definitely
-        certainly obviously apparently hopefully luckily
-    """.split()
-)
-_PRONOUNS = r"(?:it|that|this|them|those|these|one)"
-_FIRST_PERSON = re.compile(
-    r"\b(?:I(?:'ll| will| shall|'m going to| am going to|'m gonna| can)|let me)\s+"
-    r"(?:(?:also|just|definitely|probably|gladly|totally|actually|quickly|then|still|happily|"
-    r"go ahead and|personally|first|now)\s+)*(?P<vp>[a-z][^.;!?]*)",
-    re.IGNORECASE,
-)
-_THIRD_PERSON = re.compile(
-    r"\b(?P<name>[A-Z][a-z]+)(?:'ll| will| is going to| can take| is taking)\s+"
-    r"(?P<vp>[a-z][^.;!?]*)|"
-    r"^(?:\W*(?i:so|and|okay|then)\W+)*(?P<recap>[A-Z][a-z]+) to (?P<recap_vp>[a-z][^.;!?]*)"
-)
-_REQUEST = re.compile(
-    r"\b(?:(?:can|could|would|will) (?:you|someone|somebody|anyone|one of you)|"
-    r"does (?:anyone|someone) want to|who (?:can|wants to|could))\s+"
-    r"(?:please\s+|also\s+|just\s+)*(?P<vp>[a-z][^?.;!]*)",
-    re.IGNORECASE,
-)
-_IMPERATIVE_TO_NAME = re.compile(
-    r"^(?P<name>[A-Z][a-z]+),\s+(?:(?:just|please|also)\s+)*(?P<vp>(?!you\b|can\b|could\b|"
-    r"would\b|will\b|are\b|is\b|do\b|did\b|how\b|what\b|where\b|when\b|why\b|who\b)[a-z][^?.;!]*)[.!]?$"
-)
-_HAS_GOT = re.compile(
-    r"\b(?P<name>[A-Z][a-z]+)(?:'s got| has got| has| owns| takes)\s+(?P<vp>the [^.;!?]*)"
-)
-_PASSIVE_DUTY = re.compile(
-    r"\b(?P<subject>it|this|that|the [a-z][a-z -]*?|[a-z]+)\s+(?:has|have|needs?|must)\s+"
-    r"(?:to\s+)?be\s+"
-    r"(?P<verb>[a-z]+ed)\b(?P<rest>[^.;!?]*)",
-    re.IGNORECASE,
-)
-_ACTION_MARKER = re.compile(
-    r"\b(?:action items?|action list|to-?do list|put it on the list|someone (?:needs|has) to|"
-    r"somebody (?:needs|has) to)\b",
-    re.IGNORECASE,
-)
-_NOT_ACTIONS = re.compile(
-    r"^(?:think|defer|guess|bet|be\b|admit|say|tell you what|leave|pass|see\b|see what|imagine|"
-    r"hear|understand|relate|live with|try\b|help\b|stop\b|talk\b|ask\b|start\b|keep it|"
-    r"just say|remember|promise|agree|take that back|do my best|get started|go\b|mention|"
-    r"put it this way|be honest|have to|need to|want to|tell\b|kill time|double down)",
-    re.IGNORECASE,
-)
-_NEGATED = re.compile(
-    r"\b(?:don't|do not|doesn't|not sure|doubt|wish|hope|wonder whether|no way)\b[^,.]*$",
-    re.IGNORECASE,
-)
-_CONDITIONAL = re.compile(r"\b(?:if|unless|in case|whether)\b[^,]*$", re.IGNORECASE)
-_ACCEPT = re.compile(
-    r"^(?:\W*(?:uh|um|oh|well|so|and|yeah|okay|ok)\W+)*"
-    r"(?:sure|yes|yeah|yep|yup|of course|absolutely|definitely|no problem|will do|on it|happy to|"
-    r"can do|sounds good|i can|i will|i'll|consider it done|okay|ok|you got it|got it|fine|"
-    r"i'm on it|leave it with me|i'm all over it|count me in|put me down|sign me up|sure thing|"
-    r"i've got it|i got it|no worries|i'd be happy to|i'll take it|my pleasure|"
-    r"[a-z]+ (?:[a-z]+ )?(?:works|is fine),? yes|next \w+,? yes|\w+,? yes)\b",
-    re.IGNORECASE,
-)
-_DECLINE = re.compile(
-    r"\b(?:i can try,? but|i can't|i cannot|i don't think i can|i won't be able|not sure i can|"
-    r"i'm (?:kind of |really |a bit )?(?:underwater|swamped|slammed|overloaded)|no,? sorry|"
-    r"i'd rather not|can't take)\b",
-    re.IGNORECASE,
-)
-_RELEASE = re.compile(
-    r"\bi (?:don't think i can|"
-    r"(?:really |just |honestly |probably )?(?:can't|cannot|won't be able to)|"
-    r"won't have time to)\s+(?:really\s+)?(?:get to|do|make|handle|take|manage|finish)\s+"
-    r"(?:it|that|this|them|those|the [a-z][a-z -]*)\b",
-    re.IGNORECASE,
-)
-_CANCEL = re.compile(
-    r"\b(?:scratch|cancel|forget(?: about)?|never ?mind|don't bother with|no need for)\s+"
-    r"(?P<object>(?:the|that|this|it|those|them)\b[^.;!?,]*)",
-    re.IGNORECASE,
-)
-_DECISION = re.compile(
-    r"\b(?:we(?:'ve| have)? (?:decided|agreed)(?: to| that| on)?|(?:it's|it is) decided|"
-    r"the decision is|final answer is|(?:we're|we are|we'll|let's) (?:go(?:ing)? with|"
-    r"skip(?:ping)?|drop(?:ping)?|switch(?:ing)? to|mov(?:e|ing) to|cancel(?:ling)?|"
-    r"postpon(?:e|ing)|"
-    r"push(?:ing)?|stick(?:ing)? with|keep(?:ing)? the|use|using)|we'll (?:just )?use|"
-    r"let's (?:do|make it|move|drop|cut|hold|keep|switch|use|push|scrap|ditch|kill|cancel|"
-    r"go ahead)|"
-    r"we go with|(?:that's|it's|it is) (?:settled|a deal|final|official)|done deal|locked in|"
-    r"(?:we're|we are) good to go|good to go with|"
-    r"(?:^|[,.]\s*)(?:then |so |okay,? )*(?:starting|beginning|effective|from) "
-    r"(?:next |this |on )?\w+"
-    r"(?: \w+)?,\s*(?!I\b)\w+|"
-    r"\b\w+(?:'s)? (?:moves|is moving|gets moved|is moved|shifts|is pushed|gets pushed) to|"
-    r"from now on|going forward|(?:is|are) officially|no more)\b",
-    re.IGNORECASE,
-)
-_IT_IS = re.compile(r"^(?P<what>[A-Z0-9][\w ,'-]{1,40}?) it is[.!]?$")
-_NOT_DECISION = re.compile(
-    r"\b(?:let's not|not decide|hold off decid|decide later|let's get (?:into|going|started)|"
-    r"let's go quick|let's keep it (?:to|short|tight|quick)|let's start|let's make it quick|"
-    r"let's see|let's talk|someday|not this (?:time|launch|quarter|month|year)|let's not go|"
-    r"wish ?list|back ?burner|parking lot|park (?:it|that|this)|table (?:it|that|this)|revisit|"
-    r"let's not settle|not settle|give me a (?:bit|minute|day))",
-    re.IGNORECASE,
-)
-_PROPOSAL = re.compile(
-    r"\b(?:i'd like to|i was thinking(?: we)?|i'm thinking|how about|what if we|i propose|"
-    r"i suggest|why don't we|shall we)\b\s*(?P<what>[^?.!;]*)",
-    re.IGNORECASE,
-)
-_OBJECTION_CALL = re.compile(
-    r"\b(?:any objections?|does anyone have a problem|anyone object|everyone okay with|"
-    r"are we all okay|any concerns)\b",
-    re.IGNORECASE,
-)
-_AGREE = re.compile(
-    r"^(?:\W*(?:uh|um|oh|well|yeah)\W+)*(?:no objections?|works for me|fine|sounds (?:good|right|"
-    r"great)|that's (?:good|fine|great)|agreed|yes|yeah|sure|no problem|no|same|ok|okay|"
-    r"makes sense|i'm fine|that helps)",
-    re.IGNORECASE,
-)
-_UNCERTAIN = re.compile(
-    r"\b(?:don't know|not sure|no idea|i'll find out|i'll check|good question|unclear|"
-    r"haven't confirmed|hasn't confirmed|nobody knows|no clue|not yet)\b",
-    re.IGNORECASE,
-)
-_FILLER = re.compile(
-    r"^(?:(?:okay|ok|so|and|then|great|alright|all right|right|well|um|uh|yes|yeah|perfect|"
-    r"good|fine|honestly|actually|oh|hmm|now|also|but),?\s+)+",
-    re.IGNORECASE,
-)
-_TRAILING = re.compile(
-    r"(?:,?\s+(?:too|as well|also|directly|though|then|please|myself|yourself|real quick|"
-    r"right away|for sure|if that helps|instead|anyway|again|now|first))+\s*$",
-    re.IGNORECASE,
-)
-_SPLIT_DELIVERABLES = re.compile(r",?\s+and\s+(?:then\s+)?(?=[a-z]+\s)")
-_ANTECEDENT = re.compile(
-    r"\b(?:the|our|your|their|his|her|my|this|that)\s+(?P<np>(?:[a-z][\w'-]*\s+){0,3}[a-z][\w'-]*)",
-    re.IGNORECASE,
-)
-_NP_STOP = re.compile(
-    r"\s+(?:is|are|was|were|has|have|had|will|would|can|could|should|that|which|who|for|to|in|on|"
-    r"at|by|with|from|of|and|but|or|so|because|it|isn't|aren't|still|just|again|we|they|i|you|he|"
-    r"she|about|last|this|that|yesterday|today)\b.*$",
-    re.IGNORECASE,
-)
-_FIND_OUT = re.compile(
-    r"^(?:find out|check|look into (?:it|that|this)|find that out|check on (?:it|that)|ask around)"
-    r"(?:\s+and\s+(?:get back to|let)\s+\w+(?:\s+know)?)?$",
-    re.IGNORECASE,
-)
-_MARKED = re.compile(
-    r"\b(?:action item|to-?do)(?: for (?P<name>[A-Z][a-z]+))?\s*[:,-]\s*"
-    r"(?:(?P<name2>[A-Z][a-z]+) (?:to|will|should)\s+)?(?P<vp>[a-z][^.!?;]*)",
-    re.IGNORECASE,
-)
-_REDATE = re.compile(
-    r"\b(?:make (?:it|that)|push (?P<what>it|that|the [a-z]+(?: [a-z]+)?) (?:to|until|back to)|"
-    r"move (?:it|that) to|change (?:it|that) to|can (?:we|you) (?:do|have) (?:it|that))\b",
-    re.IGNORECASE,
-)
-_EVENT = re.compile(
-    r"\b(?:the|our|our next|next) (?P<event>[a-z]+(?: [a-z]+)??)(?:'s| is| will be| ends| closes| "
-    r"is due| starts| happens| falls| wraps up| is set for| is scheduled for| is now| moves to|"
-    r" is on|"
-    r" on)\s+",
-    re.IGNORECASE,
-)
-_BY_EVENT = re.compile(
-    r"\b(?:by|before|until|ahead of|for) (?:the |our |next |our next )?(?:end of (?:the )?)?"
-    r"(?P<event>[a-z]+(?: [a-z]+)?)\b",
-    re.IGNORECASE,
-)
-_TAKE = re.compile(
-    r"^(?:take over|take|handle|cover|pick up)\s+(?P<object>(?!care of\b)(?!it\b)(?!that\b).+?)"
-    r"(?:\s+off\s+\w+(?:'s)?\s+plate|\s+from\s+\w+)?$",
-    re.IGNORECASE,
-)
-_VOLUNTEER = re.compile(
-    r"\b(?:put me down for|count me in for|sign me up for|i'll take care of|i'll volunteer to|"
-    r"i volunteer to|i'll handle)\s+(?P<vp>(?!it\b|that\b|this\b)[a-z][^.;!?]*)",
-    re.IGNORECASE,
-)
-_SOMEONE_MUST = re.compile(
-    r"\b(?:somebody|someone|one of us)\s+(?P<must>has to|needs to|must|should|ought to)\s+"
-    r"(?:really\s+|probably\s+)?(?P<vp>[a-z][^.;!?]*)",
-    re.IGNORECASE,
-)
-_CONFIRMS_DUTY = re.compile(
-    r"\b(?:action (?:items?|list)|on the list|to-?do|needs to happen|has to happen|agreed|"
-    r"good (?:call|point)|let's do that|put it down|add it)\b",
-    re.IGNORECASE,
-)
-_ON_BEHALF = re.compile(
-    r"\b(?:my (?:guys|team|crew|folks|people|assistant|department)|the crew)(?:'ll| will)\s+"
-    r"(?P<vp>[a-z][^.;!?]*)",
-    re.IGNORECASE,
-)
-_LOOKBACK = 8  # sentences within which a pronoun or a follow-up refers to an earlier item
+LOOKBACK = 8  # sentences within which a pronoun or a follow-up refers to an earlier item
 
 
 @dataclass
@@ -297,7 +139,7 @@ class _Meeting:
         for sentence in self.sentences:
             for match in pattern.finditer(sentence.text):
                 name = match["name"]
-                if name.lower() not in _NOT_NAMES and name.lower() not in lower_words:
+                if name.lower() not in NOT_NAMES and name.lower() not in lower_words:
                     names.append(name)
         return names
 
@@ -308,7 +150,7 @@ class _Meeting:
         for sentence in self.sentences:
             for match in re.finditer(r"(?<=[a-z,] )([A-Z][a-z]{2,})\b", sentence.text):
                 word = match.group(1)
-                if word.lower() not in _NOT_NAMES and word.lower() not in lower_words:
+                if word.lower() not in NOT_NAMES and word.lower() not in lower_words:
                     found.append(word)
         return found
 
@@ -367,7 +209,7 @@ class _Meeting:
         return Summary(
             title=title_from_topics(topic_names),
             overview=self._overview(topic_names, len(decisions), len(items)),
-            key_points=[_clean_sentence(s.text) for s in chosen],
+            key_points=[clean_sentence(s.text) for s in chosen],
             decisions=decisions,
             action_items=_merge_duplicates(items),
             open_questions=self._open_questions(),
@@ -376,16 +218,16 @@ class _Meeting:
 
     def _read(self, sentence: Sentence) -> None:
         text = sentence.text
-        for event in _EVENT.finditer(text):
+        for event in EVENT.finditer(text):
             # Only a date said right there: "the inspection is Wednesday the fifteenth".
             following = find_times(text[event.end() : event.end() + 40], self.meeting_date)
             if following and following[0].start <= 1 and following[0].date is not None:
                 self.events[event["event"].lower()] = following[0]
         if sentence.position in self.folded:
             return
-        if _RELEASE.search(text):
+        if RELEASE.search(text):
             self._release(sentence)
-        cancel = _CANCEL.search(text)
+        cancel = CANCEL.search(text)
         if cancel:
             self._cancel(sentence, cancel["object"])
         if self._redate(sentence) or self._trailing_date(sentence):
@@ -402,10 +244,10 @@ class _Meeting:
 
     def _redate(self, sentence: Sentence) -> bool:
         """ "Can we make that Thursday?": a new date for a recent item, if its owner agrees."""
-        match = _REDATE.search(sentence.text)
+        match = REDATE.search(sentence.text)
         if not match:
             return False
-        due = _due_in(sentence.text[match.start() :], self.meeting_date)
+        due = due_in(sentence.text[match.start() :], self.meeting_date)
         if due is None or due.date is None:
             return False
         target = self._referenced_item(match["what"] or "", sentence)
@@ -417,7 +259,7 @@ class _Meeting:
             if (
                 reply is None
                 or self._speaker_of(reply) != target.owner
-                or not _ACCEPT.search(reply.text)
+                or not ACCEPT.search(reply.text)
             ):
                 return False
             self.folded.add(reply.position)
@@ -433,30 +275,30 @@ class _Meeting:
 
     def _marked_item(self, sentence: Sentence) -> bool:
         """ "Action item: update the wiki", "Action item for Quinn: renew the certificate"."""
-        match = _MARKED.search(sentence.text)
+        match = MARKED.search(sentence.text)
         if not match:
             return False
         owner = self._person(match["name"] or match["name2"])
-        vp = _main_clause(match["vp"])
+        vp = main_clause(match["vp"])
         task = self._task(vp, owner, None, sentence)
-        self.items.append(_Item(owner, task, sentence, _due_in(vp, self.meeting_date), "marker"))
+        self.items.append(_Item(owner, task, sentence, due_in(vp, self.meeting_date), "marker"))
         return True
 
     # Requests -----------------------------------------------------------------------------------
 
     def _requests_in(self, sentence: Sentence) -> None:
-        match = _REQUEST.search(sentence.text) or _IMPERATIVE_TO_NAME.match(sentence.text)
-        if not match or _CONDITIONAL.search(sentence.text[: match.start()]):
+        match = REQUEST.search(sentence.text) or IMPERATIVE_TO_NAME.match(sentence.text)
+        if not match or CONDITIONAL.search(sentence.text[: match.start()]):
             return
         if match.groupdict().get("name") and not self._person(match["name"]):
             return
-        vp = _main_clause(match["vp"])
+        vp = main_clause(match["vp"])
         undated = vp
         for expression in find_times(vp, self.meeting_date):
             undated = undated.replace(expression.phrase, " ")
         if not set(words(undated)) - {"do", "make", "have", "it", "that", "the", "by", "on", "for"}:
             return  # "Could you do the seventeenth?" asks for a date, not a task
-        if _NOT_ACTIONS.match(vp) and not re.match(
+        if NOT_ACTIONS.match(vp) and not re.match(
             r"^(?:take|handle|cover|own)\b", vp, re.IGNORECASE
         ):
             return
@@ -468,7 +310,7 @@ class _Meeting:
             return
         self.requests.append(
             _Request(
-                requester, addressee, vp, sentence, _last_dated(find_times(vp, self.meeting_date))
+                requester, addressee, vp, sentence, last_dated(find_times(vp, self.meeting_date))
             )
         )
 
@@ -490,16 +332,16 @@ class _Meeting:
         if not first_of_reply:
             return False
         reply = self._utterance_text(sentence.utterance)
-        if _DECLINE.search(reply):
+        if DECLINE.search(reply):
             request.declined = True
             return False
-        if not _ACCEPT.search(sentence.text):
+        if not ACCEPT.search(sentence.text):
             return False
         self.requests.pop()
-        due = _last_dated(find_times(reply, self.meeting_date)) or request.due
+        due = last_dated(find_times(reply, self.meeting_date)) or request.due
         target = self._referenced_item(request.task, request.sentence)
         if target is not None and re.match(
-            rf"^(?:take|handle|cover|own)\s+{_PRONOUNS}\b", request.task, re.IGNORECASE
+            rf"^(?:take|handle|cover|own)\s+{PRONOUNS}\b", request.task, re.IGNORECASE
         ):
             # "Hannah, could you take that instead?" - the earlier task changes hands.
             target.owner, target.released, target.sentence = speaker, False, sentence
@@ -510,11 +352,11 @@ class _Meeting:
             s for s in self._sentences_of(sentence.utterance) if s.position >= sentence.position
         ]
         vague = re.match(
-            rf"^(?:\w+\s+){{1,2}}{_PRONOUNS}\b\s*\w*$|^\w+(?:\s+(?:out|up|in|over|around|back))?$",
+            rf"^(?:\w+\s+){{1,2}}{PRONOUNS}\b\s*\w*$|^\w+(?:\s+(?:out|up|in|over|around|back))?$",
             request.task,
             re.IGNORECASE,
         )
-        if vague and any(_FIRST_PERSON.search(s.text) for s in rest):
+        if vague and any(FIRST_PERSON.search(s.text) for s in rest):
             # "Can you look into it?" - "Yes. I'll file a bug today...": the reply says what.
             return False
         task = self._task(
@@ -530,7 +372,7 @@ class _Meeting:
         for other in self._sentences_of(sentence.utterance):
             if other.position < sentence.position:
                 continue
-            due = _last_dated(find_times(other.text, self.meeting_date))
+            due = last_dated(find_times(other.text, self.meeting_date))
             if due is not None:
                 item.due = due
             item.history.append(other)
@@ -540,8 +382,8 @@ class _Meeting:
 
     def _commitments_in(self, sentence: Sentence) -> None:
         speaker = self._speaker_of(sentence)
-        for match in _FIRST_PERSON.finditer(sentence.text):
-            vp = _main_clause(match["vp"])
+        for match in FIRST_PERSON.finditer(sentence.text):
+            vp = main_clause(match["vp"])
             before = sentence.text[: match.start()]
             hedged = match.group(0).lower().startswith("i can") and re.search(
                 r",\s*but\b", match["vp"], re.IGNORECASE
@@ -557,14 +399,14 @@ class _Meeting:
             ):
                 continue  # "I can move people easily": an ability, not a promise
             if (
-                _NOT_ACTIONS.match(vp)
-                or _CONDITIONAL.search(before)
+                NOT_ACTIONS.match(vp)
+                or CONDITIONAL.search(before)
                 or sentence.text.rstrip().endswith("?")
             ):
                 continue
             if re.search(r"\b(?:if|when)\b", before, re.IGNORECASE) and "," not in before[-3:]:
                 continue
-            if _NEGATED.search(before) or re.search(
+            if NEGATED.search(before) or re.search(
                 r"\b(?:if|unless|in case)\b", before, re.IGNORECASE
             ):
                 continue
@@ -576,9 +418,9 @@ class _Meeting:
 
     def _due(self, text: str) -> TimeExpression | None:
         """The deadline in ``text``; "by the end of the sprint" uses a date the meeting stated."""
-        due = _due_in(text, self.meeting_date)
+        due = due_in(text, self.meeting_date)
         if due is None:
-            for match in _BY_EVENT.finditer(text):
+            for match in BY_EVENT.finditer(text):
                 said = match["event"].lower()
                 for name, when in self.events.items():
                     if said in (name, name.split()[-1]) or name.endswith(said.split()[-1]):
@@ -592,14 +434,14 @@ class _Meeting:
 
     def _volunteers_in(self, sentence: Sentence) -> None:
         speaker = self._speaker_of(sentence)
-        for match in _VOLUNTEER.finditer(sentence.text):
-            vp = _main_clause(match["vp"])
+        for match in VOLUNTEER.finditer(sentence.text):
+            vp = main_clause(match["vp"])
             words = vp.split()
             if words and words[0].lower().endswith("ing"):
-                words[0] = _gerund_to_base(words[0])  # "put me down for getting the quote"
+                words[0] = gerund_to_base(words[0])  # "put me down for getting the quote"
             self._commit(speaker, " ".join(words), sentence)
-        for match in _ON_BEHALF.finditer(sentence.text):
-            self._commit(speaker, _main_clause(match["vp"]), sentence)
+        for match in ON_BEHALF.finditer(sentence.text):
+            self._commit(speaker, main_clause(match["vp"]), sentence)
 
     def _commit(
         self, owner: str | None, vp: str, sentence: Sentence, full: str | None = None
@@ -609,14 +451,14 @@ class _Meeting:
             full or "",
             re.IGNORECASE,
         )
-        for part in _split_deliverables(vp, self.meeting_date):
+        for part in split_deliverables(vp, self.meeting_date):
             due = self._due(part)
             if due is None and hedge:
                 due = self._due(hedge.group(0))  # "..., but probably not until Tuesday"
             followed = self._follow_up(owner, part, sentence, due)
             if followed:
                 continue
-            taken = _TAKE.match(part)
+            taken = TAKE.match(part)
             if taken:
                 source = self._declined_or_item(taken["object"], sentence)
                 if source is not None:
@@ -632,7 +474,7 @@ class _Meeting:
             if self._refines_this_turn(owner, part, sentence, due):
                 continue
             task = self._task(part, owner, self._previous_speaker(sentence), sentence)
-            if _FIND_OUT.match(part):
+            if FIND_OUT.match(part):
                 question = self._recent_question(sentence, owner)
                 if question:
                     task = f"Find out: {question[:1].lower()}{question[1:]}"
@@ -674,7 +516,7 @@ class _Meeting:
 
     def _trailing_date(self, sentence: Sentence) -> bool:
         """ "It'll go out Monday." / "Let's say Thursday the 24th.": the date of the last item."""
-        if not self.items or _FIRST_PERSON.search(sentence.text) or sentence.text.endswith("?"):
+        if not self.items or FIRST_PERSON.search(sentence.text) or sentence.text.endswith("?"):
             return False
         item = self.items[-1]
         previous = self._previous_sentence(sentence)
@@ -689,7 +531,7 @@ class _Meeting:
         item.history.append(sentence)
         vague = r"^(?:handle|do|deal with|cover|sort|take care of)\b"
         if re.match(vague, item.task, re.IGNORECASE):
-            detail = _clean_sentence(sentence.text.replace(due.phrase, "")).rstrip(" .,")
+            detail = clean_sentence(sentence.text.replace(due.phrase, "")).rstrip(" .,")
             detail = re.sub(r"\s+(?:by|on|before)$", "", detail)
             item.task = f"{item.task} ({detail[:1].lower()}{detail[1:]})"
         return True
@@ -704,7 +546,7 @@ class _Meeting:
                     for s in self._sentences_of(previous.utterance)
                     if s.text.rstrip().endswith("?")
                 )
-                return _clean_sentence(first.text.rstrip(" ?"))
+                return clean_sentence(first.text.rstrip(" ?"))
         return None
 
     def _follow_up(
@@ -712,7 +554,7 @@ class _Meeting:
     ) -> bool:
         """A commitment that only refines the speaker's recent item: fold it in."""
         refers_back = re.match(
-            rf"^(?:\w+\s+){{0,2}}{_PRONOUNS}\b|^(?:copy|cc|loop|include)\b|^have\s+{_PRONOUNS}\b",
+            rf"^(?:\w+\s+){{0,2}}{PRONOUNS}\b|^(?:copy|cc|loop|include)\b|^have\s+{PRONOUNS}\b",
             part,
             re.IGNORECASE,
         ) or (
@@ -724,7 +566,7 @@ class _Meeting:
         if not refers_back:
             return False
         for item in reversed(self.items):
-            if sentence.position - item.sentence.position > _LOOKBACK:
+            if sentence.position - item.sentence.position > LOOKBACK:
                 break
             if item.active and item.owner == owner:
                 if due is not None:
@@ -748,19 +590,19 @@ class _Meeting:
     # Third-person assignments and unowned duties --------------------------------------------
 
     def _assignments_in(self, sentence: Sentence) -> None:
-        for match in _HAS_GOT.finditer(sentence.text):
+        for match in HAS_GOT.finditer(sentence.text):
             if self._person(match["name"]) and self._referenced_item(match["vp"], sentence):
                 return  # "So Hannah's got the distributor call": a confirmation, nothing new
-        for match in _THIRD_PERSON.finditer(sentence.text):
+        for match in THIRD_PERSON.finditer(sentence.text):
             name = self._named(match["name"] or match["recap"])
-            vp = _main_clause(match["vp"] or match["recap_vp"])
-            if name is None or name == self._speaker_of(sentence) or _NOT_ACTIONS.match(vp):
+            vp = main_clause(match["vp"] or match["recap_vp"])
+            if name is None or name == self._speaker_of(sentence) or NOT_ACTIONS.match(vp):
                 continue
-            if _CONDITIONAL.search(
+            if CONDITIONAL.search(
                 sentence.text[: match.start()]
             ) or sentence.text.rstrip().endswith("?"):
                 continue
-            due = _due_in(vp, self.meeting_date)
+            due = due_in(vp, self.meeting_date)
             if self._follow_up(name, vp, sentence, due):
                 continue
             self.items.append(
@@ -768,33 +610,33 @@ class _Meeting:
             )
 
     def _duties_in(self, sentence: Sentence) -> None:
-        someone = _SOMEONE_MUST.search(sentence.text)
+        someone = SOMEONE_MUST.search(sentence.text)
         if someone and not sentence.text.rstrip().endswith("?"):
             soft = someone["must"].lower() in ("should", "ought to")
             if not soft or self._confirmed_later(sentence):
-                vp = _main_clause(someone["vp"])
+                vp = main_clause(someone["vp"])
                 task = self._task(vp, None, None, sentence)
                 self.items.append(_Item(None, task, sentence, self._due(vp), "duty"))
                 return
-        match = _PASSIVE_DUTY.search(sentence.text)
-        if match and not _CONDITIONAL.search(sentence.text[: match.start()]):
-            verb = _base_form(match["verb"])
+        match = PASSIVE_DUTY.search(sentence.text)
+        if match and not CONDITIONAL.search(sentence.text[: match.start()]):
+            verb = base_form(match["verb"])
             subject = match["subject"]
-            if re.fullmatch(_PRONOUNS, subject, re.IGNORECASE):
+            if re.fullmatch(PRONOUNS, subject, re.IGNORECASE):
                 subject = self._antecedent(sentence) or subject
             due = self._due(match["rest"])
             if due is not None and due.date is not None:
-                rest = _main_clause(match["rest"])
+                rest = main_clause(match["rest"])
                 for expression in find_times(rest, self.meeting_date):
                     rest = rest.replace(expression.phrase, " ")
                 rest = " ".join(rest.split())
                 rest = re.sub(r"\b(?:by|before|on|until)\s*$", "", rest).strip(" ,")
-                task = f"{verb} {_strip_article(subject)} {rest}".strip()
-                self.items.append(_Item(None, _capitalise(task), sentence, due, "duty"))
+                task = f"{verb} {strip_article(subject)} {rest}".strip()
+                self.items.append(_Item(None, capitalise(task), sentence, due, "duty"))
                 return
-        if _ACTION_MARKER.search(sentence.text):
+        if ACTION_MARKER.search(sentence.text):
             for item in reversed(self.items):
-                if sentence.position - item.sentence.position > _LOOKBACK:
+                if sentence.position - item.sentence.position > LOOKBACK:
                     break
                 if item.kind == "duty":
                     item.history.append(sentence)
@@ -803,7 +645,7 @@ class _Meeting:
     def _confirmed_later(self, sentence: Sentence) -> bool:
         """ "Somebody should update the FAQ." - "Yes, put it on the list.": the group agrees."""
         later = self.sentences[sentence.position + 1 : sentence.position + 5]
-        return any(_CONFIRMS_DUTY.search(s.text) for s in later)
+        return any(CONFIRMS_DUTY.search(s.text) for s in later)
 
     # Changes to existing items --------------------------------------------------------------
 
@@ -822,12 +664,12 @@ class _Meeting:
         mine[index if best > 0 else -1].released = True
 
     def _cancel(self, sentence: Sentence, obj: str) -> None:
-        target = self._referenced_item(obj, sentence, lookback=_LOOKBACK * 2)
+        target = self._referenced_item(obj, sentence, lookback=LOOKBACK * 2)
         if target is not None:
             target.active = False
 
     def _referenced_item(
-        self, phrase: str, sentence: Sentence, lookback: int = _LOOKBACK
+        self, phrase: str, sentence: Sentence, lookback: int = LOOKBACK
     ) -> _Item | None:
         """The recent item ``phrase`` names by its words, else by a pronoun (released first)."""
         wanted = {w.rstrip("s") for w in content_words(phrase)} - {
@@ -871,7 +713,7 @@ class _Meeting:
             task = task.replace(expression.phrase, " ")
         task = re.sub(r"\b(?:by|on|before|until|till|at|for)\s*(?=[,.]|$)", " ", task.strip())
         task = re.sub(r"\s+", " ", task).strip(" ,")
-        task = _TRAILING.sub("", task)
+        task = TRAILING.sub("", task)
         task = re.sub(
             r"^(?:(?:also|just|then|quickly|go ahead and|try to)\s+)+",
             "",
@@ -900,28 +742,28 @@ class _Meeting:
             antecedent = self._antecedent(sentence)
             if antecedent:
                 task = re.sub(r"\b(?:it|them)\b", antecedent, task, count=1)
-        return _capitalise(task.strip(" ,") or vp)
+        return capitalise(task.strip(" ,") or vp)
 
     def _antecedent(self, sentence: Sentence) -> str | None:
         """What a pronoun most likely stands for: a recent item's object, else a noun phrase."""
         for item in reversed(self.items):
-            if sentence.position - item.sentence.position > _LOOKBACK:
+            if sentence.position - item.sentence.position > LOOKBACK:
                 break
             if item.active and item.kind == "duty":
                 verb, _, rest = item.task.partition(" ")
-                return f"{_gerund(verb.lower())} {rest}".strip()
+                return f"{gerund(verb.lower())} {rest}".strip()
         for previous in reversed(
             self.sentences[max(0, sentence.position - 4) : sentence.position + 1]
         ):
-            for match in _ANTECEDENT.finditer(previous.text):
-                phrase = _NP_STOP.sub("", match.group(0)).strip()
+            for match in ANTECEDENT.finditer(previous.text):
+                phrase = NP_STOP.sub("", match.group(0)).strip()
                 phrase = phrase[:1].lower() + phrase[1:]
                 if len(phrase.split()) >= 2 and content_words(phrase) and previous != sentence:
                     return phrase
         return None
 
     def _action_item(self, item: _Item) -> ActionItem:
-        quote = _clean_quote(item.sentence.text)
+        quote = clean_quote(item.sentence.text)
         return ActionItem(
             owner=item.owner,
             task=item.task,
@@ -938,26 +780,26 @@ class _Meeting:
         found: list[tuple[Sentence, str]] = []
         for sentence in self.sentences:
             text = sentence.text
-            if text.rstrip().endswith("?") or _NOT_DECISION.search(text):
+            if text.rstrip().endswith("?") or NOT_DECISION.search(text):
                 continue
             bare = re.sub(
                 r"^(?:done deal|okay|so|great|then),?\s*", "", text.strip(), flags=re.IGNORECASE
             )
-            it_is = _IT_IS.match(bare)
-            match = _DECISION.search(text)
+            it_is = IT_IS.match(bare)
+            match = DECISION.search(text)
             if it_is:
                 found.append((sentence, it_is["what"]))
-            elif match and not _CONDITIONAL.search(text[: match.start()]):
+            elif match and not CONDITIONAL.search(text[: match.start()]):
                 found.append((sentence, self._decision_text(sentence, match)))
             elif self._accepted_proposal(sentence):
-                proposal = _PROPOSAL.search(text)
+                proposal = PROPOSAL.search(text)
                 if proposal and proposal["what"].strip():
                     found.append((sentence, proposal["what"]))
         decisions: list[Decision] = []
         said: list[str] = []  # what each decision's sentences said in full, for restatements
         last: Sentence | None = None
         for sentence, text in found:
-            phrased = _decision_phrase(text)
+            phrased = decision_phrase(text)
             if not content_words(phrased):
                 continue
             if (
@@ -979,7 +821,7 @@ class _Meeting:
         return Decision(
             text=text,
             evidence=Evidence(
-                quote=_clean_quote(sentence.text), start=sentence.start, speaker=sentence.speaker
+                quote=clean_quote(sentence.text), start=sentence.start, speaker=sentence.speaker
             ),
         )
 
@@ -1008,7 +850,7 @@ class _Meeting:
         earlier = [
             s for s in self._sentences_of(sentence.utterance) if s.position < sentence.position
         ]
-        cancelled = _CANCEL.search(earlier[-1].text) if earlier else None
+        cancelled = CANCEL.search(earlier[-1].text) if earlier else None
         if cancelled:
             text = f"{cancelled.group(0)}; {text}"
         return text
@@ -1024,11 +866,11 @@ class _Meeting:
 
     def _accepted_proposal(self, sentence: Sentence) -> bool:
         """A proposal followed by a call for objections, or by agreement from the others."""
-        if not _PROPOSAL.search(sentence.text):
+        if not PROPOSAL.search(sentence.text):
             return False
         following = self.sentences[sentence.position + 1 : sentence.position + 6]
         asked = any(
-            _OBJECTION_CALL.search(s.text)
+            OBJECTION_CALL.search(s.text)
             for s in following[:2]
             if s.utterance == sentence.utterance
         )
@@ -1037,7 +879,7 @@ class _Meeting:
             for s in following
             if s.utterance != sentence.utterance and self._first_sentence_of(s.utterance) == s
         ]
-        agreeing = [s for s in replies[:3] if _AGREE.search(s.text) and not _DECLINE.search(s.text)]
+        agreeing = [s for s in replies[:3] if AGREE.search(s.text) and not DECLINE.search(s.text)]
         if (
             replies
             and re.search(r"\b(?:wait|but|no,|don't)\b", replies[0].text, re.IGNORECASE)
@@ -1053,7 +895,7 @@ class _Meeting:
         last_utterance = -1
         for sentence in self.sentences:
             text = sentence.text.strip()
-            if not text.endswith("?") or len(words(text)) < 5 or _REQUEST.search(text):
+            if not text.endswith("?") or len(words(text)) < 5 or REQUEST.search(text):
                 continue
             if re.match(r"^(?:how (?:are|was|is)|did you|you survived|how's)", text, re.IGNORECASE):
                 continue
@@ -1062,8 +904,8 @@ class _Meeting:
                 for s in self.sentences[sentence.position + 1 : sentence.position + 5]
                 if s.utterance != sentence.utterance
             ]
-            if any(_UNCERTAIN.search(a.text) for a in answers[:3]):
-                question = _clean_sentence(
+            if any(UNCERTAIN.search(a.text) for a in answers[:3]):
+                question = clean_sentence(
                     re.sub(r"^quick question\.?\s*", "", text, flags=re.IGNORECASE)
                 )
                 if questions and last_utterance == sentence.utterance:
@@ -1076,10 +918,10 @@ class _Meeting:
     # Overview -----------------------------------------------------------------------------------
 
     def _overview(self, topic_names: list[str], decisions: int, items: int) -> str:
-        who = _join(self.speakers or self.people)
+        who = join(self.speakers or self.people)
         when = f"{self.meeting_date:%A %d %B %Y}"
         opening = f"{who} met on {when}" if who else f"Meeting of {when}"
-        about = f" and discussed {_join(topic_names)}" if topic_names else ""
+        about = f" and discussed {join(topic_names)}" if topic_names else ""
         counts = (
             f"{decisions} decision{'s' * (decisions != 1)}, {items} action item{'s' * (items != 1)}"
         )
@@ -1103,159 +945,6 @@ def _unique(values: object) -> list[str]:
         if value and value not in seen:
             seen.append(value)
     return seen
-
-
-_CLAUSE_END = re.compile(
-    r"(?:,\s*|\s+)(?:because|but|so that|so|since|which|although|though|while|unless|as long as|"
-    r"otherwise|or else|and then I|cause)\b.*$|\s*,\s*(?:and\s+)?(?:I|we|you|it|they|he|she)\s.*$|"
-    r",\s*or\b.*$|,\s*(?:the|a|an|this|that|these|those|my|our|your|his|her|their)\s+[\w' -]+?\s+"
-    r"(?:will|is|are|was|were|'ll|should|can|has|have|won't|isn't)\b.*$",
-    re.IGNORECASE,
-)
-
-
-def _main_clause(vp: str) -> str:
-    """The verb phrase up to where another clause starts ("..., because it lives in my head")."""
-    return _CLAUSE_END.sub("", vp.strip()).strip()
-
-
-def _last_dated(times: list[TimeExpression]) -> TimeExpression | None:
-    return times[-1] if times else None
-
-
-def _due_in(text: str, meeting_date: date) -> TimeExpression | None:
-    return _last_dated(find_times(text, meeting_date))
-
-
-def _split_deliverables(vp: str, meeting_date: date) -> list[str]:
-    """ "file a bug today and send a timeline by Friday" is two items; "review and merge it" one."""
-    for joint in _SPLIT_DELIVERABLES.finditer(vp):
-        left, right = vp[: joint.start()], vp[joint.end() :]
-        if find_times(left, meeting_date) and find_times(right, meeting_date):
-            return [left, *_split_deliverables(right, meeting_date)]
-    return [vp]
-
-
-_IRREGULAR = {
-    "done": "do",
-    "made": "make",
-    "sent": "send",
-    "taken": "take",
-    "written": "write",
-    "set": "set",
-}
-
-
-def _base_form(verb: str) -> str:
-    verb = verb.lower()
-    if verb in _IRREGULAR:
-        return _IRREGULAR[verb]
-    if verb.endswith("ied"):
-        return verb[:-3] + "y"
-    stem = verb[:-2] if verb.endswith("ed") else verb
-    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-        return stem[:-1]
-    if re.search(r"(?:at|iz|is|ag|as|ur|ov|ac|in|id|ir)$", stem) or stem.endswith(("v", "c")):
-        return stem + "e"
-    return stem
-
-
-_GERUND_KEEP_E = re.compile(r"(?:at|iz|ir|ov|ur|ac|id|in|ag|us|rs)$")
-
-
-def _gerund_to_base(word: str) -> str:
-    if word.lower() == "going":
-        return "go"
-    if not word.endswith("ing") or len(word) <= 5:
-        return word
-    stem = word[:-3]
-    if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-        return stem[:-1]
-    if _GERUND_KEEP_E.search(stem):
-        return stem + "e"
-    return stem
-
-
-def _gerund(verb: str) -> str:
-    if verb.endswith("ie"):
-        return verb[:-2] + "ying"
-    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
-        return verb[:-1] + "ing"
-    if re.search(r"[^aeiou][aeiou][bdgmnprt]$", verb) and len(verb) <= 4:
-        return verb + verb[-1] + "ing"
-    return verb + "ing"
-
-
-def _decision_phrase(text: str) -> str:
-    text = _FILLER.sub("", text.strip())
-    text = re.sub(r"\s+then(?=[;,.]|$)", "", text)
-    text = re.sub(
-        r";\s*(?:we'll|we will|we're going to)\s+(?:just\s+)?", "; ", text, flags=re.IGNORECASE
-    )
-    text = re.sub(
-        r"^(?:so |then |okay |ok )*(?:we(?:'ve| have)? (?:decided|agreed)(?: to| that| on)?|"
-        r"(?:we're|we are|we'll|we will) (?:just )?(?:going to )?|let's |starting (\w+(?: \w+)?),? "
-        r"we(?:'re going to| will|'ll| are going to) |the decision is(?: to)? |final answer is )",
-        lambda m: f"from {m.group(1)}, " if m.group(1) else "",
-        text,
-        flags=re.IGNORECASE,
-    )
-    text = re.sub(r"^we\s+(?=\w)", "", text, flags=re.IGNORECASE)
-    text = re.sub(r"^(?:go|going) with\b", "use", text, flags=re.IGNORECASE)
-    tokens = text.split()
-    # Only verbs that start a clause become base forms: "skipping the demo" but "soft opening".
-    tokens = [
-        _gerund_to_base(t)
-        if t.lower().endswith("ing")
-        and (i == 0 or tokens[i - 1].lower() in ("and", "or", "then") or tokens[i - 1][-1] in ",;")
-        else t
-        for i, t in enumerate(tokens)
-    ]
-    phrased = " ".join(tokens)
-    phrased = _TRAILING.sub("", phrased).strip(" .,!;")
-    if len(content_words(phrased)) > 8:
-        # A paraphrase of the outcome, not the whole sentence: keep the first clause.
-        phrased = re.split(r",?\s+and\s+(?=[a-z]+\s)", phrased, maxsplit=1)[0]
-    phrased = _number_words_to_digits(phrased)
-    return _capitalise(phrased)
-
-
-def _number_words_to_digits(text: str) -> str:
-    """Dates only ("May twenty-first" -> "May 21"); "two more engineers" reads better in words."""
-    from daemon.summarize.dates import CARDINALS, MONTHS, ORDINALS
-
-    numbers = {**CARDINALS, **ORDINALS}
-    keys = "|".join(re.escape(k) for k in sorted(numbers, key=len, reverse=True))
-
-    def replace(match: re.Match[str]) -> str:
-        value = numbers.get(match.group(2).lower())
-        return f"{match.group(1)} {value}" if value else match.group(0)
-
-    return re.sub(rf"\b({'|'.join(MONTHS)}) ({keys})\b", replace, text, flags=re.IGNORECASE)
-
-
-def _strip_article(text: str) -> str:
-    return re.sub(r"^(?:the|a|an)\s+", "the ", text.strip(), flags=re.IGNORECASE)
-
-
-def _capitalise(text: str) -> str:
-    text = text.strip()
-    return text[:1].upper() + text[1:] if text else text
-
-
-def _clean_sentence(text: str) -> str:
-    return _capitalise(_FILLER.sub("", text.strip()))
-
-
-def _clean_quote(text: str) -> str:
-    return text.strip()
-
-
-def _join(names: Sequence[str]) -> str:
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _merge_duplicates(items: list[ActionItem]) -> list[ActionItem]:
