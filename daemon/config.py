@@ -124,6 +124,9 @@ class SummarizerSettings(_Section):
     window_tokens: int = Field(
         24_000, ge=1_000, description="openai: transcript tokens per call; longer is map-reduced"
     )
+    temperature: float | None = Field(
+        0.0, ge=0.0, le=2.0, description="openai: unset (None) for models that refuse it"
+    )
     seed: int | None = Field(7, description="openai: sampling seed, where the server takes one")
     batch_poll_interval: float = Field(
         300.0, gt=0.0, description="openai batch mode: seconds between polls"

@@ -230,6 +230,7 @@ class RecordingRow:
     updated_at: datetime
     report: Path | None
     meeting_date: date | None = None
+    plan_key: str | None = None
 
 
 def _now() -> str:
@@ -759,4 +760,5 @@ def _row(r: sqlite3.Row) -> RecordingRow:
         updated_at=_parse_time(r["updated_at"]) or datetime.now(timezone.utc),
         report=Path(r["report"]) if r["report"] else None,
         meeting_date=date.fromisoformat(r["meeting_date"]) if r["meeting_date"] else None,
+        plan_key=r["plan_key"],
     )

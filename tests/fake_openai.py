@@ -157,6 +157,8 @@ class FakeOpenAI:
             reply = queued.popleft() if queued else None
         if reply is None:
             reply = self._default(seen)
+        elif reply.body is None and reply.status == 200:  # scripted timing, default answer
+            reply = Reply(200, self._default(seen).body, reply.headers, reply.delay, reply.cut)
         delay = reply.delay + self.latency(seen)
         if delay:
             self._closing.wait(delay)

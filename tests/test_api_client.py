@@ -55,9 +55,7 @@ def client(
         yield ApiClient(settings.openai, ledger)
 
 
-def chat(
-    client: ApiClient, model: str = "gpt-4o-mini", estimate: Metered = Metered(10, 10)
-) -> str:
+def chat(client: ApiClient, model: str = "gpt-4o-mini", estimate: Metered = Metered(10, 10)) -> str:
     def send(sdk: Any) -> Any:
         return sdk.chat.completions.with_raw_response.create(
             model=model, messages=[{"role": "user", "content": "hi"}], max_tokens=10

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pydantic
 
 from daemon.api.costs import Metered, cost_of, over_budget, period_starts
-from daemon.config import OpenAISettings
+from daemon.config import OpenAISettings, Settings
 from daemon.errors import (
     ApiPaused,
     ApiRequestError,
@@ -102,6 +102,15 @@ def resolve_api_key(settings: OpenAISettings) -> str:
         "openai.base_url at a compatible server",
         key="openai.api_key_env",
     )
+
+
+def api_client_for(
+    settings: Settings, ledger: Ledger, stop: threading.Event | None = None
+) -> ApiClient | None:
+    """The client for ``[openai]`` when a configured backend uses it, else None."""
+    if settings.transcriber.name == "openai" or settings.summarizer.name == "openai":
+        return ApiClient(settings.openai, ledger, stop=stop)
+    return None
 
 
 class ApiClient:
@@ -193,6 +202,16 @@ class ApiClient:
                 log.info("%s API answers again; resuming API work", self.backend)
                 self.ledger.clear_pause(("auth", "quota"))
             return value
+
+    def record_usage(
+        self, endpoint: str, model: str, used: Metered, *, request_id: str | None = None
+    ) -> None:
+        """Record usage that arrived without a call of its own (Batch API results)."""
+        cost = cost_of(model, used, self.settings.prices, batch=True)
+        self._record(
+            endpoint, model, used.status, 0.0, request_id=request_id, used=used, cost=cost,
+            batch=True,
+        )  # fmt: skip
 
     # The gate ---------------------------------------------------------------------------------
 
@@ -405,10 +424,13 @@ def _http_status(raw: Any) -> int | None:
     return getattr(getattr(raw, "http_response", None), "status_code", None)
 
 
-def read_json(raw: Any) -> Any:
-    """The body of a raw SDK response as JSON; a malformed body is a transient error."""
+def read_json(raw: Any) -> dict[str, Any]:
+    """The body of a raw SDK response as a JSON object; anything else is a transient error."""
     text = raw.http_response.text
     try:
-        return json.loads(text)
+        body = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"malformed JSON in the answer ({exc.msg} at {exc.pos})") from exc
+    if not isinstance(body, dict):
+        raise ValueError(f"the answer is JSON {type(body).__name__}, not an object")
+    return body
