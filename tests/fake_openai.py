@@ -64,7 +64,8 @@ class Seen:
 
 def default_summary(seen: Seen) -> dict[str, Any]:
     """A valid ``Summary`` whose evidence quotes the first words of the transcript it was sent."""
-    text = " ".join(m.get("content", "") for m in seen.json.get("messages", []))
+    messages = seen.json.get("messages", [])
+    text = " ".join(m.get("content", "") for m in messages if m.get("role") == "user")
     quoted = re.findall(r"\] (?:[^:\n]+: )?([^\n]+)", text)
     quote = " ".join(quoted[0].split()[:6]) if quoted else "nothing"
     return {

@@ -55,7 +55,10 @@ def client(
         yield ApiClient(settings.openai, ledger)
 
 
-def chat(client: ApiClient, model: str = "gpt-4o-mini", estimate: Metered = Metered(10, 10)) -> str:
+SMALL = Metered(10, 10)
+
+
+def chat(client: ApiClient, model: str = "gpt-4o-mini", estimate: Metered = SMALL) -> str:
     def send(sdk: Any) -> Any:
         return sdk.chat.completions.with_raw_response.create(
             model=model, messages=[{"role": "user", "content": "hi"}], max_tokens=10
@@ -216,7 +219,7 @@ def test_a_call_that_would_pass_the_daily_budget_is_not_sent(
         client = ApiClient(settings.openai, ledger)
         fake.enqueue(CHAT, Reply(body=completion("a", usage=(1_000_000, 500_000))))
         chat(client)  # $0.45 spent
-        with pytest.raises(ApiPaused, match="daily budget of \\$0.50") as caught:
+        with pytest.raises(ApiPaused, match=r"daily budget of \$0\.50") as caught:
             # ~$0.07 for 10k tokens in and 4k out on gpt-4o; $0.05 are left
             chat(client, model="gpt-4o", estimate=Metered(10_000, 4_096))
         assert caught.value.kind == "budget"

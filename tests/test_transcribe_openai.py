@@ -1,4 +1,4 @@
-"""The openai transcription backend, through the pipeline, against a local OpenAI-speaking server."""
+"""The openai transcription backend through the pipeline, against a local OpenAI-like server."""
 
 from __future__ import annotations
 

@@ -43,6 +43,11 @@ from daemon.summarize.tokens import counter_for, windows
 log = logging.getLogger("daemon.summarize.llm")
 
 ENDPOINT = "chat.completions"
+# Partial summaries go back to the model without the grounding check's marks.
+_UNVERIFIED: Any = {
+    "action_items": {"__all__": {"evidence": {"verified"}}},
+    "decisions": {"__all__": {"evidence": {"verified"}}},
+}
 _ROOM_GROWTH = 2
 
 
@@ -164,7 +169,7 @@ class LlmSummarizer:
         if not partials:
             return Summary(title="Meeting", overview="Nothing was said.")
         while len(partials) > 1:
-            texts = [p.model_dump_json(exclude={"verified"}) for p in partials]
+            texts = [p.model_dump_json(exclude=_UNVERIFIED) for p in partials]
             groups = windows(texts, self.settings.window_tokens, self._count)
             if len(groups) == len(texts) and len(texts) > 2:
                 groups = [texts[i : i + 2] for i in range(0, len(texts), 2)]
