@@ -1,4 +1,4 @@
-"""The daemon with remote backends: a paused API keeps the queue; Batch API summaries finish later."""
+"""The daemon with remote backends: a paused API keeps the queue; batch summaries finish later."""
 
 from __future__ import annotations
 

@@ -180,7 +180,7 @@ def test_a_long_meeting_is_map_reduced_and_keeps_evidence_times(
     make_summarizer: Any, fake: FakeOpenAI
 ) -> None:
     lines = [
-        Utterance(i, "Maria" if i % 2 else "Paul", f"Point number {i} is about the budget.", i * 7.0)
+        Utterance(i, "Maria" if i % 2 else "Paul", f"Point {i} is about the budget.", i * 7.0)
         for i in range(400)
     ]  # fmt: skip
 
