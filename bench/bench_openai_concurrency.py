@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from fake_openai import FakeOpenAI, Seen  # noqa: E402
+from fake_openai import FakeOpenAI, Seen  # type: ignore[import-not-found]  # noqa: E402
 
 from daemon.api.client import ApiClient  # noqa: E402
 from daemon.audio import decode_blocks, probe  # noqa: E402
