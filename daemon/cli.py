@@ -86,7 +86,7 @@ def _setup_logging(settings: Settings, verbose: int, quiet_default: bool = False
         force=True,
     )
     # Third-party chatter stays at WARNING unless debugging.
-    for noisy in ("faster_whisper", "watchdog", "httpx", "apscheduler"):
+    for noisy in ("faster_whisper", "watchdog", "httpx", "httpx2", "openai", "apscheduler"):
         logging.getLogger(noisy).setLevel("DEBUG" if verbose > 1 else "WARNING")
 
 
@@ -107,17 +107,19 @@ def run(polling: bool | None, **params: Any) -> None:
         params["assignments"] = (*params["assignments"], "polling=true")
     settings = _settings(params)
     _setup_logging(settings, params["verbose"])
+    from daemon.api.client import api_client_for
     from daemon.service import Service
     from daemon.transcribe import create_transcriber
 
     stop = threading.Event()
     with _stop_on_signals(stop), Ledger(settings.database) as ledger:
-        transcriber = create_transcriber(settings.transcriber)
+        api = api_client_for(settings, ledger, stop)
+        transcriber = create_transcriber(settings.transcriber, api)
         load = getattr(transcriber, "load", None)
         if load is not None:
             load()  # fail now, not at the first recording, if the model is unusable
         log.info("minutes %s: inbox %s, outbox %s", __version__, settings.inbox, settings.outbox)
-        Service(settings, ledger, transcriber, stop).run()
+        Service(settings, ledger, transcriber, stop, api=api).run()
 
 
 @contextmanager
@@ -145,6 +147,7 @@ def process(files: tuple[Path, ...], **params: Any) -> None:
     """Process FILES now and print the path of each report."""
     settings = _settings(params)
     _setup_logging(settings, params["verbose"], quiet_default=True)
+    from daemon.api.client import api_client_for
     from daemon.pipeline import Pipeline
     from daemon.progress import progress_bar
     from daemon.transcribe import create_transcriber
@@ -152,7 +155,9 @@ def process(files: tuple[Path, ...], **params: Any) -> None:
     failures = 0
     stop = threading.Event()
     with _stop_on_signals(stop), Ledger(settings.database) as ledger:
-        pipeline = Pipeline(settings, ledger, create_transcriber(settings.transcriber), stop=stop)
+        api = api_client_for(settings, ledger, stop)
+        transcriber = create_transcriber(settings.transcriber, api)
+        pipeline = Pipeline(settings, ledger, transcriber, stop=stop, api=api)
         for path in files:
             if not path.exists():
                 click.echo(f"minutes: error: {path}: no such file", err=True)
@@ -197,17 +202,23 @@ def summarize_command(
     day = meeting_date.date() if meeting_date else None
     if (file is None) == (recording_id is None):
         raise click.UsageError("give either FILE or --recording ID")
+    from daemon.api.client import api_client_for
+
     if file is not None:
         from daemon.summarize.files import summarize_text_file
 
-        summary = summarize_text_file(file, settings.summarizer, day)
+        with Ledger(settings.database) as ledger:
+            api = api_client_for(settings, ledger)
+            summary = summarize_text_file(file, settings.summarizer, day, api)
         click.echo(summary.model_dump_json(indent=2) if as_json else _summary_text(summary))
         return
     from daemon.pipeline import Pipeline
     from daemon.transcribe import create_transcriber
 
     with Ledger(settings.database) as ledger:
-        pipeline = Pipeline(settings, ledger, create_transcriber(settings.transcriber))
+        api = api_client_for(settings, ledger)
+        transcriber = create_transcriber(settings.transcriber, api)
+        pipeline = Pipeline(settings, ledger, transcriber, api=api)
         report = pipeline.resummarize(recording_id or 0, day)
         if as_json:
             stored = ledger.summary(recording_id or 0)
@@ -238,6 +249,27 @@ def status(as_json: bool, limit: int, **params: Any) -> None:
 
     with Ledger(settings.database) as ledger:
         print_status(ledger, limit=limit, as_json=as_json)
+
+
+@cli.command()
+@settings_options
+@click.option(
+    "--by",
+    "groups",
+    multiple=True,
+    type=click.Choice(["day", "model", "recording"]),
+    help="Group totals by day, model or recording (repeatable; default all three).",
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Only calls from this day on.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def costs(groups: tuple[str, ...], since: datetime | None, as_json: bool, **params: Any) -> None:
+    """Show what remote API calls cost, by day, model and recording."""
+    settings = _settings(params)
+    _setup_logging(settings, params["verbose"], quiet_default=True)
+    from daemon.costs import GROUPS, print_costs
+
+    with Ledger(settings.database) as ledger:
+        print_costs(ledger, groups or GROUPS, since, as_json)
 
 
 @cli.command()

@@ -45,6 +45,7 @@ IGNORED_PATTERNS = [
     "*.error.txt",
 ]  # fmt: skip
 
+DEFAULT_REMOTE_TRANSCRIBER = "gpt-4o-mini-transcribe"
 _FOLDER_KEYS = ("inbox", "outbox", "archive", "failed", "state_dir", "templates")
 _SECRET_WORDS = re.compile(r"key|token|secret|password", re.IGNORECASE)
 
@@ -54,7 +55,9 @@ class _Section(BaseModel):
 
 
 class TranscriberSettings(_Section):
-    name: Literal["local"] = "local"
+    name: Literal["local", "openai"] = Field(
+        "local", description="local: faster-whisper in-process; openai: an OpenAI-compatible API"
+    )
     model: str = Field("base", description="model name (tiny, base, small, ...) or a folder path")
     model_dir: Path | None = Field(None, description="where models are cached; default user cache")
     device: str = "cpu"
@@ -63,6 +66,20 @@ class TranscriberSettings(_Section):
     beam_size: int = Field(5, ge=1, le=20)
     language: str = Field("auto", description="ISO code such as 'en', or 'auto' to detect")
     initial_prompt: str = Field("", description="vocabulary hint: names and jargon to expect")
+    concurrency: int = Field(
+        4, ge=1, le=32, description="openai: chunks of one recording sent at the same time"
+    )
+    upload_format: Literal["mp3", "ogg"] = Field(
+        "mp3", description="openai: how chunks are encoded for upload (mono 16 kHz)"
+    )
+    upload_kbps: int = Field(32, ge=8, le=192, description="openai: upload bitrate")
+
+    @model_validator(mode="after")
+    def _remote_default_model(self) -> TranscriberSettings:
+        # "base" is a local model; the remote backend's default is OpenAI's cheapest good one.
+        if self.name == "openai" and "model" not in self.model_fields_set:
+            self.__dict__["model"] = DEFAULT_REMOTE_TRANSCRIBER
+        return self
 
 
 class ChunkingSettings(_Section):
@@ -88,9 +105,108 @@ class ChunkingSettings(_Section):
 
 
 class SummarizerSettings(_Section):
-    name: Literal["extractive", "none"] = Field(
-        "extractive", description="extractive: embedded, deterministic; none: transcript only"
+    name: Literal["extractive", "openai", "none"] = Field(
+        "extractive",
+        description="extractive: embedded, deterministic; openai: an OpenAI-compatible chat "
+        "model; none: transcript only",
     )
+    model: str = Field("gpt-4o-mini", description="openai: the chat model")
+    mode: Literal["sync", "batch"] = Field(
+        "sync",
+        description="openai: batch submits summaries through the Batch API (cheaper, slower)",
+    )
+    response_format: Literal["auto", "json_schema", "json_object"] = Field(
+        "auto",
+        description="auto: strict JSON schema, falling back to JSON mode where the server "
+        "does not take json_schema",
+    )
+    max_output_tokens: int = Field(4096, ge=256, description="openai: room for one answer")
+    window_tokens: int = Field(
+        24_000, ge=1_000, description="openai: transcript tokens per call; longer is map-reduced"
+    )
+    temperature: float | None = Field(
+        0.0, ge=0.0, le=2.0, description="openai: unset (None) for models that refuse it"
+    )
+    seed: int | None = Field(7, description="openai: sampling seed, where the server takes one")
+    batch_poll_interval: float = Field(
+        300.0, gt=0.0, description="openai batch mode: seconds between polls"
+    )
+
+
+class ModelPrice(_Section):
+    """Prices in US dollars. Models not in the table cost nothing (self-hosted servers)."""
+
+    audio_minute: float = Field(0.0, ge=0.0, description="per minute of audio transcribed")
+    input_mtok: float = Field(0.0, ge=0.0, description="per million input tokens")
+    output_mtok: float = Field(0.0, ge=0.0, description="per million output tokens")
+    batch_discount: float = Field(
+        0.5, ge=0.0, le=1.0, description="fraction of the price paid through the Batch API"
+    )
+
+
+DEFAULT_PRICES: dict[str, dict[str, float]] = {
+    "whisper-1": {"audio_minute": 0.006},
+    "gpt-4o-transcribe": {"audio_minute": 0.006},
+    "gpt-4o-mini-transcribe": {"audio_minute": 0.003},
+    "gpt-4o-transcribe-diarize": {"audio_minute": 0.006},
+    "gpt-4o-mini": {"input_mtok": 0.15, "output_mtok": 0.60},
+    "gpt-4o": {"input_mtok": 2.50, "output_mtok": 10.00},
+    "gpt-4.1-nano": {"input_mtok": 0.10, "output_mtok": 0.40},
+    "gpt-4.1-mini": {"input_mtok": 0.40, "output_mtok": 1.60},
+    "gpt-4.1": {"input_mtok": 2.00, "output_mtok": 8.00},
+    "gpt-5-nano": {"input_mtok": 0.05, "output_mtok": 0.40},
+    "gpt-5-mini": {"input_mtok": 0.25, "output_mtok": 2.00},
+    "gpt-5": {"input_mtok": 1.25, "output_mtok": 10.00},
+}
+
+
+class OpenAISettings(_Section):
+    """The OpenAI (or compatible) server used by the ``openai`` backends.
+
+    The API key is never a setting: it comes from the environment variable ``api_key_env`` or
+    from the file ``api_key_file``, so config files can be shared and printed safely.
+    """
+
+    base_url: str | None = Field(
+        None, description="a compatible server, e.g. http://localhost:11434/v1; default OpenAI"
+    )
+    api_key_env: str = Field("OPENAI_API_KEY", description="environment variable with the key")
+    api_key_file: Path | None = Field(None, description="file holding the key (first line)")
+    organization: str | None = None
+    project: str | None = None
+    timeout: float = Field(120.0, gt=0.0, description="seconds to wait for one answer")
+    connect_timeout: float = Field(10.0, gt=0.0)
+    max_retries: int = Field(
+        4, ge=0, le=20, description="retries after 5xx, timeouts and lost connections"
+    )
+    backoff_initial: float = Field(1.0, ge=0.0, description="first wait before a retry, seconds")
+    backoff_max: float = Field(60.0, ge=0.0, description="longest wait between retries")
+    unavailable_factor: float = Field(4.0, ge=1.0, description="503 waits this much longer")
+    rate_limit_max_wait: float = Field(
+        120.0, ge=0.0, description="longer Retry-After waits reschedule the job instead"
+    )
+    rate_limit_retries: int = Field(8, ge=0, description="429 waits in a row before rescheduling")
+    pause_retry_interval: float = Field(
+        1800.0, gt=0.0, description="after a bad key or no quota, try again after this long"
+    )
+    daily_budget_usd: float | None = Field(None, ge=0.0, description="spend cap per UTC day")
+    monthly_budget_usd: float | None = Field(None, ge=0.0, description="spend cap per UTC month")
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=lambda: {k: ModelPrice(**v) for k, v in DEFAULT_PRICES.items()},
+        description="USD prices per model; a snapshot name uses its longest matching prefix",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_key_in_settings(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "api_key" in data:
+            raise ValueError(
+                "the API key is never read from settings; put it in the environment variable "
+                "named by openai.api_key_env (default OPENAI_API_KEY) or in openai.api_key_file"
+            )
+        if isinstance(data, dict) and isinstance(data.get("prices"), dict):
+            data = {**data, "prices": {**DEFAULT_PRICES, **data["prices"]}}
+        return data
 
 
 class DigestSettings(_Section):
@@ -174,6 +290,7 @@ class Settings(BaseSettings):
     summarizer: SummarizerSettings = SummarizerSettings()
     digest: DigestSettings = DigestSettings()
     hooks: HooksSettings = HooksSettings()
+    openai: OpenAISettings = OpenAISettings()
 
     @field_validator("extensions")
     @classmethod
@@ -241,9 +358,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
     for key in _FOLDER_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str(base / Path(data[key]).expanduser())
-    transcriber = data.get("transcriber")
-    if isinstance(transcriber, dict) and isinstance(transcriber.get("model_dir"), str):
-        transcriber["model_dir"] = str(base / Path(transcriber["model_dir"]).expanduser())
+    for section, key in (("transcriber", "model_dir"), ("openai", "api_key_file")):
+        table = data.get(section)
+        if isinstance(table, dict) and isinstance(table.get(key), str):
+            table[key] = str(base / Path(table[key]).expanduser())
     return data
 
 

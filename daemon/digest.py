@@ -224,7 +224,7 @@ class Digests:
         if "api_calls" not in tables:
             return 0.0
         rows = self.ledger.query(
-            "SELECT COALESCE(SUM(cost), 0) FROM api_calls WHERE at > ? AND at <= ?",
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM api_calls WHERE at > ? AND at <= ?",
             (_utc(period.start), _utc(period.end)),
         )
         return float(rows[0][0])

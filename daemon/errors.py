@@ -68,3 +68,86 @@ class Interrupted(MinutesError):
     """A stop was requested; work so far is checkpointed and resumes on the next start."""
 
     exit_code = 130
+
+
+class ApiError(MinutesError):
+    """A call to a remote (OpenAI-compatible) API did not give a usable answer.
+
+    ``backend`` is the configured backend, ``status`` the HTTP status (None when no response
+    arrived), ``request_id`` the server's id for the call when it sent one.
+    """
+
+    exit_code = 7
+
+    def __init__(
+        self,
+        backend: str,
+        reason: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(f"{backend} API: {reason}")
+        self.backend = backend
+        self.reason = reason
+        self.status = status
+        self.request_id = request_id
+
+
+class ApiRequestError(ApiError):
+    """The API rejected the request itself (400, 404, 422, a refusal, an unusable answer).
+
+    Retrying the same request cannot help; the recording fails with the API's message.
+    """
+
+
+class ApiUnavailable(ApiError):
+    """Server errors, timeouts or lost connections outlasted the bounded retries; the item fails."""
+
+
+class ApiDeferred(ApiError):
+    """The call must not be made now; the work stays queued and is tried again at ``until``.
+
+    ``until`` is a UNIX time, or None for "on the next start".
+    """
+
+    def __init__(
+        self,
+        backend: str,
+        reason: str,
+        *,
+        until: float | None,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(backend, reason, status=status, request_id=request_id)
+        self.until = until
+
+
+class ApiPaused(ApiDeferred):
+    """All API work stops: bad key (401/403), no quota (429 insufficient_quota) or a budget cap.
+
+    ``kind`` is ``auth``, ``quota`` or ``budget``; the pause is kept in the ledger so that
+    ``minutes status`` can say why, and it survives a restart only for budgets.
+    """
+
+    def __init__(
+        self,
+        backend: str,
+        reason: str,
+        *,
+        kind: str,
+        until: float | None,
+        status: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(backend, reason, until=until, status=status, request_id=request_id)
+        self.kind = kind
+
+
+class RateLimited(ApiDeferred):
+    """429 with a wait longer than the in-process cap: this job is rescheduled, the rest go on."""
+
+
+class BatchPending(ApiDeferred):
+    """The recording's summary was submitted to the Batch API; the poller finishes it later."""

@@ -154,7 +154,109 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # Remote APIs (issue 4): every call with its cost, the global pause, summary provenance,
+    # and Batch API items. Self-contained so that it can move in the list on a merge.
+    """
+    CREATE TABLE api_calls (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        recording_id INTEGER,
+        backend TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        model TEXT NOT NULL,
+        request_id TEXT,
+        status TEXT NOT NULL,
+        http_status INTEGER,
+        error TEXT,
+        latency_s REAL NOT NULL,
+        tokens_in INTEGER NOT NULL DEFAULT 0,
+        tokens_out INTEGER NOT NULL DEFAULT 0,
+        audio_seconds REAL NOT NULL DEFAULT 0,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        batch INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX api_calls_at ON api_calls(at);
+    CREATE INDEX api_calls_recording ON api_calls(recording_id);
+    CREATE TABLE api_pause (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        since TEXT NOT NULL,
+        until REAL
+    );
+    CREATE TABLE summary_provenance (
+        recording_id INTEGER PRIMARY KEY REFERENCES recordings(id),
+        backend TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        options TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE batch_items (
+        custom_id TEXT PRIMARY KEY,
+        recording_id INTEGER NOT NULL REFERENCES recordings(id),
+        plan TEXT NOT NULL,
+        request TEXT NOT NULL,
+        batch_id TEXT,
+        state TEXT NOT NULL,
+        result TEXT,
+        error TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX batch_items_recording ON batch_items(recording_id);
+    CREATE TABLE batches (
+        batch_id TEXT PRIMARY KEY,
+        input_file_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
 )
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One call to a remote API, as the call wrapper saw it."""
+
+    backend: str
+    endpoint: str
+    model: str
+    status: str  # ok, length, refused, or the error class that ended the attempt
+    latency_s: float
+    recording_id: int | None = None
+    request_id: str | None = None
+    http_status: int | None = None
+    error: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    audio_seconds: float = 0.0
+    cost_usd: float = 0.0
+    batch: bool = False
+
+
+@dataclass(frozen=True)
+class ApiPauseRow:
+    kind: str
+    reason: str
+    since: datetime
+    until: float | None
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    custom_id: str
+    recording_id: int
+    plan: str
+    request: dict[str, Any]
+    batch_id: str | None
+    state: str  # pending (not yet sent), submitted, done, failed
+    result: dict[str, Any] | None
+    error: str | None
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -174,6 +276,7 @@ class RecordingRow:
     updated_at: datetime
     report: Path | None
     meeting_date: date | None = None
+    plan_key: str | None = None
 
 
 def _now() -> str:
@@ -508,6 +611,188 @@ class Ledger:
             return None
         return str(rows[0][0]), Summary.model_validate_json(rows[0][1])
 
+    # Remote API calls, costs and the pause -------------------------------------------------
+
+    def record_call(self, call: ApiCall) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO api_calls (at, recording_id, backend, endpoint, model, request_id, "
+                "status, http_status, error, latency_s, tokens_in, tokens_out, audio_seconds, "
+                "cost_usd, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    _now(), call.recording_id, call.backend, call.endpoint, call.model,
+                    call.request_id, call.status, call.http_status, call.error, call.latency_s,
+                    call.tokens_in, call.tokens_out, call.audio_seconds, call.cost_usd,
+                    int(call.batch),
+                ),
+            )  # fmt: skip
+
+    def api_calls(self, recording_id: int | None = None) -> list[ApiCall]:
+        rows = self._query(
+            "SELECT * FROM api_calls WHERE ? IS NULL OR recording_id = ? ORDER BY id",
+            (recording_id, recording_id),
+        )
+        return [
+            ApiCall(
+                backend=r["backend"], endpoint=r["endpoint"], model=r["model"],
+                status=r["status"], latency_s=r["latency_s"], recording_id=r["recording_id"],
+                request_id=r["request_id"], http_status=r["http_status"], error=r["error"],
+                tokens_in=r["tokens_in"], tokens_out=r["tokens_out"],
+                audio_seconds=r["audio_seconds"], cost_usd=r["cost_usd"], batch=bool(r["batch"]),
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def spent_since(self, since: datetime) -> float:
+        rows = self._query(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM api_calls WHERE at >= ?",
+            (since.astimezone(timezone.utc).isoformat(timespec="milliseconds"),),
+        )
+        return float(rows[0][0])
+
+    def recording_cost(self, recording_id: int) -> float | None:
+        """What the API calls for a recording cost; None when it made none."""
+        rows = self._query(
+            "SELECT COUNT(*), COALESCE(SUM(cost_usd), 0) FROM api_calls WHERE recording_id = ?",
+            (recording_id,),
+        )
+        return float(rows[0][1]) if rows[0][0] else None
+
+    def cost_totals(self, group: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Totals grouped by ``day``, ``model`` or ``recording``, newest or dearest first."""
+        key = {
+            "day": "substr(c.at, 1, 10)",
+            "model": "c.model",
+            "recording": "COALESCE('#' || c.recording_id || ' ' || r.source_name, '(none)')",
+        }[group]
+        order = "key DESC" if group == "day" else "cost DESC"
+        rows = self._query(
+            f"SELECT {key} AS key, COUNT(*) AS calls, SUM(c.cost_usd) AS cost, "
+            "SUM(c.tokens_in) AS tokens_in, SUM(c.tokens_out) AS tokens_out, "
+            "SUM(c.audio_seconds) AS audio_seconds FROM api_calls c "
+            "LEFT JOIN recordings r ON r.id = c.recording_id "
+            f"WHERE ? IS NULL OR c.at >= ? GROUP BY key ORDER BY {order}",
+            (since and since.isoformat(), since and since.isoformat()),
+        )
+        return [dict(r) for r in rows]
+
+    def set_pause(self, kind: str, reason: str, until: float | None) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO api_pause VALUES (1, ?, ?, ?, ?)",
+                (kind, reason, _now(), until),
+            )
+            self._event(db, None, "api_paused", f"{kind}: {reason}")
+
+    def clear_pause(self, kinds: tuple[str, ...] = ("auth", "quota", "budget")) -> None:
+        marks = ",".join("?" * len(kinds))
+        with self._tx() as db:
+            if db.execute(f"DELETE FROM api_pause WHERE kind IN ({marks})", kinds).rowcount:
+                self._event(db, None, "api_resumed", None)
+
+    def pause(self) -> ApiPauseRow | None:
+        rows = self._query("SELECT * FROM api_pause WHERE id = 1")
+        if not rows:
+            return None
+        r = rows[0]
+        return ApiPauseRow(r["kind"], r["reason"], datetime.fromisoformat(r["since"]), r["until"])
+
+    def save_summary_provenance(
+        self, recording_id: int, backend: str, model: str, prompt_version: str,
+        options: dict[str, Any],
+    ) -> None:  # fmt: skip
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO summary_provenance VALUES (?, ?, ?, ?, ?, ?)",
+                (recording_id, backend, model, prompt_version, json.dumps(options), _now()),
+            )
+
+    def summary_provenance(self, recording_id: int) -> dict[str, Any] | None:
+        rows = self._query(
+            "SELECT * FROM summary_provenance WHERE recording_id = ?", (recording_id,)
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return {
+            "backend": r["backend"], "model": r["model"], "prompt_version": r["prompt_version"],
+            "options": json.loads(r["options"]),
+        }  # fmt: skip
+
+    # Batch API --------------------------------------------------------------------------------
+
+    def add_batch_items(self, recording_id: int, plan: str, requests: dict[str, Any]) -> None:
+        """Queue requests (custom_id -> body) for the next batch; replace other plans' items."""
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM batch_items WHERE recording_id = ? AND plan != ?", (recording_id, plan)
+            )
+            now = _now()
+            for custom_id, body in requests.items():
+                db.execute(
+                    "INSERT OR IGNORE INTO batch_items (custom_id, recording_id, plan, request, "
+                    "state, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                    (custom_id, recording_id, plan, json.dumps(body), now, now),
+                )
+
+    def batch_items(
+        self, *, recording_id: int | None = None, state: str | None = None,
+        batch_id: str | None = None,
+    ) -> list[BatchItem]:  # fmt: skip
+        rows = self._query(
+            "SELECT * FROM batch_items WHERE (? IS NULL OR recording_id = ?) "
+            "AND (? IS NULL OR state = ?) AND (? IS NULL OR batch_id = ?) ORDER BY custom_id",
+            (recording_id, recording_id, state, state, batch_id, batch_id),
+        )
+        return [
+            BatchItem(
+                custom_id=r["custom_id"], recording_id=r["recording_id"], plan=r["plan"],
+                request=json.loads(r["request"]), batch_id=r["batch_id"], state=r["state"],
+                result=json.loads(r["result"]) if r["result"] else None, error=r["error"],
+                attempts=r["attempts"],
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def update_batch_item(self, custom_id: str, **fields: Any) -> None:
+        allowed = {"batch_id", "state", "result", "error", "attempts"}
+        if set(fields) - allowed:
+            raise ValueError(f"not updatable: {sorted(set(fields) - allowed)}")
+        values = [json.dumps(v) if isinstance(v, dict) else v for v in fields.values()]
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        with self._tx() as db:
+            db.execute(
+                f"UPDATE batch_items SET {assignments}, updated_at = ? WHERE custom_id = ?",
+                (*values, _now(), custom_id),
+            )
+
+    def add_batch(
+        self, batch_id: str, input_file_id: str, model: str, custom_ids: list[str]
+    ) -> None:
+        with self._tx() as db:
+            now = _now()
+            db.execute(
+                "INSERT INTO batches VALUES (?, ?, ?, 'submitted', ?, ?)",
+                (batch_id, input_file_id, model, now, now),
+            )
+            for custom_id in custom_ids:
+                db.execute(
+                    "UPDATE batch_items SET batch_id = ?, state = 'submitted', "
+                    "attempts = attempts + 1, updated_at = ? WHERE custom_id = ?",
+                    (batch_id, now, custom_id),
+                )
+
+    def open_batches(self) -> list[str]:
+        rows = self._query("SELECT batch_id FROM batches WHERE state = 'submitted' ORDER BY 1")
+        return [str(r[0]) for r in rows]
+
+    def close_batch(self, batch_id: str, state: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE batches SET state = ?, updated_at = ? WHERE batch_id = ?",
+                (state, _now(), batch_id),
+            )
+
 
 def _segments_json(segments: tuple[Segment, ...]) -> str:
     return json.dumps([s.to_dict() for s in segments], ensure_ascii=False)
@@ -534,4 +819,5 @@ def _row(r: sqlite3.Row) -> RecordingRow:
         updated_at=_parse_time(r["updated_at"]) or datetime.now(timezone.utc),
         report=Path(r["report"]) if r["report"] else None,
         meeting_date=date.fromisoformat(r["meeting_date"]) if r["meeting_date"] else None,
+        plan_key=r["plan_key"],
     )

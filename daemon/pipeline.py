@@ -6,36 +6,47 @@ Every stage leaves its result in the ledger before the next starts, so a recordi
 died resumes where it stopped: finished chunks are read back, never transcribed again. A
 recording that cannot be processed ends in the failed folder with a ``.error.txt`` beside it; the
 pipeline returns and the daemon goes on with the next file.
+
+A transcriber with ``concurrency`` above 1 (a remote API) gets up to that many chunks at once;
+each is checkpointed the moment it finishes, whatever the order. A remote API that must not be
+called now (``ApiDeferred``: paused, rate limited, waiting for a batch) leaves the recording
+queued with the reason; when it is taken up again, a transcript already made under the same plan
+is reused, so only the missing work is paid for.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from daemon import actions
 from daemon.audio import AudioInfo, decode_blocks, probe, recorded_at, split_at_pauses
-from daemon.config import Settings
-from daemon.errors import Interrupted, MinutesError, ModelError
+from daemon.config import ChunkingSettings, Settings
+from daemon.errors import ApiDeferred, Interrupted, MinutesError, ModelError
 from daemon.files import atomic_write_text, move_unique, sha256_file
 from daemon.hooks import Hooks
 from daemon.ledger import Ledger, RecordingRow
 from daemon.merge import merge
-from daemon.models import ChunkTranscript, Recording, Report, Transcript
+from daemon.models import Chunk, ChunkTranscript, Recording, Report, Transcript
 from daemon.render import Renderer, ReportInput
 from daemon.search import index_recording
 from daemon.summarize import create_summarizer, summarize
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import from_transcript
 from daemon.transcribe import Transcriber
+
+if TYPE_CHECKING:
+    from daemon.api.client import ApiClient
 
 log = logging.getLogger("daemon.pipeline")
 
@@ -61,14 +72,20 @@ class Pipeline:
         transcriber: Transcriber,
         *,
         stop: threading.Event | None = None,
+        api: ApiClient | None = None,
     ) -> None:
         self.settings = settings
         self.ledger = ledger
         self.transcriber = transcriber
         self.renderer = Renderer(settings.templates)
-        self.summarizer = create_summarizer(settings.summarizer)
         self.hooks = Hooks(settings.hooks)
         self.stop = stop or threading.Event()
+        if api is None and settings.summarizer.name == "openai":
+            from daemon.api.client import ApiClient
+
+            api = ApiClient(settings.openai, ledger, stop=self.stop)
+        self.api = api
+        self.summarizer = create_summarizer(settings.summarizer, api)
 
     # Identification ---------------------------------------------------------------------------
 
@@ -132,8 +149,17 @@ class Pipeline:
     # Processing -------------------------------------------------------------------------------
 
     def _process(self, row: RecordingRow, from_inbox: bool, progress: ProgressFn | None) -> Outcome:
+        from daemon.api.client import for_recording
+
+        with for_recording(row.id):
+            return self._process_recording(row, from_inbox, progress)
+
+    def _process_recording(
+        self, row: RecordingRow, from_inbox: bool, progress: ProgressFn | None
+    ) -> Outcome:
         started = time.monotonic()
         stage = "probe"
+        reusable = row.stage in ("summarize", "render") and row.plan_key == self.plan_key()
         self.ledger.set_state(row.id, "processing", stage=stage)
         log.info("recording #%d %s: processing", row.id, row.path.name)
         try:
@@ -148,10 +174,14 @@ class Pipeline:
             self.ledger.update(row.id, recorded_at=recording.recorded_at, duration=info.duration)
             stage = "transcribe"
             self.ledger.update(row.id, stage=stage)
-            chunks = self._transcribe(row.id, info, progress)
-            duration = max(info.duration, chunks[-1].end if chunks else 0.0)
-            transcript = merge(chunks, duration, self.transcriber.provenance())
-            self.ledger.save_transcript(row.id, transcript)
+            transcript = self.ledger.transcript(row.id) if reusable else None
+            if transcript is None:
+                chunks = self._transcribe(row.id, info, progress)
+                duration = max(info.duration, chunks[-1].end if chunks else 0.0)
+                transcript = merge(chunks, duration, self.transcriber.provenance())
+                self.ledger.save_transcript(row.id, transcript)
+            elif progress is not None:
+                progress(transcript.duration, transcript.duration)
             stage = "summarize"
             self.ledger.update(row.id, stage=stage)
             summary = self._summarize(row, recording, transcript)
@@ -161,6 +191,10 @@ class Pipeline:
             report = self._render(row, recording, transcript, summary, elapsed)
         except (Interrupted, ModelError):
             raise  # not this recording's fault: it stays queued and resumes later
+        except ApiDeferred as exc:
+            self.ledger.set_state(row.id, "queued", stage=stage, error=f"waiting: {exc.reason}")
+            log.info("recording #%d waits at %s: %s", row.id, stage, exc.reason)
+            raise
         except MinutesError as exc:
             return self._fail(row, getattr(exc, "reason", exc.message), stage, from_inbox)
         except Exception as exc:
@@ -183,9 +217,15 @@ class Pipeline:
         language = None if configured == "auto" else configured
         if language is None and done:
             language = done[min(done)].language
+        chunks = split_at_pauses(decode_blocks(info), self.chunking())
+        concurrency = int(getattr(self.transcriber, "concurrency", 1))
+        if concurrency > 1:
+            return self._transcribe_concurrently(
+                recording_id, plan_key, chunks, done, language, concurrency, info, progress
+            )
         results: list[ChunkTranscript] = []
         previous = ""
-        for chunk in split_at_pauses(decode_blocks(info), self.settings.chunking):
+        for chunk in chunks:
             result = done.get(chunk.index)
             if result is None:
                 if self.stop.is_set():
@@ -206,6 +246,77 @@ class Pipeline:
                 progress(chunk.end, max(info.duration, chunk.end))
         return results
 
+    def _transcribe_concurrently(
+        self,
+        recording_id: int,
+        plan_key: str,
+        chunks: Iterator[Chunk],
+        done: dict[int, ChunkTranscript],
+        language: str | None,
+        concurrency: int,
+        info: AudioInfo,
+        progress: ProgressFn | None,
+    ) -> list[ChunkTranscript]:
+        """Up to ``concurrency`` chunks in flight; each is checkpointed as soon as it finishes.
+
+        A chunk's prompt carries the previous chunk's last words only when that chunk is already
+        finished (always so when resuming): waiting for it would serialise the calls again.
+        After a failure or a stop no new chunk is sent, but those in flight are awaited and
+        checkpointed, because they are paid for.
+        """
+        results = dict(done)
+        in_flight: dict[Future[ChunkTranscript], Chunk] = {}
+        failure: BaseException | None = None
+        finished_seconds = sum(r.end - r.start for r in done.values())
+
+        def collect(block: bool) -> None:
+            nonlocal failure, finished_seconds
+            if not in_flight:
+                return
+            ready, _ = wait(in_flight, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+            for future in ready:
+                chunk = in_flight.pop(future)
+                try:
+                    result = future.result()
+                except BaseException as exc:
+                    failure = failure or exc
+                    continue
+                self.ledger.save_chunk(recording_id, plan_key, result)
+                results[chunk.index] = result
+                finished_seconds += chunk.duration
+                log.debug("recording #%d: chunk %d done", recording_id, chunk.index)
+                if progress is not None:
+                    progress(min(finished_seconds, info.duration), info.duration)
+
+        hint = self.settings.transcriber.initial_prompt
+        with ThreadPoolExecutor(concurrency, thread_name_prefix="transcribe") as pool:
+            for chunk in chunks:
+                if chunk.index in results:
+                    continue
+                while len(in_flight) >= concurrency:
+                    collect(block=True)
+                collect(block=False)
+                if failure is not None or self.stop.is_set():
+                    break
+                before = results.get(chunk.index - 1)
+                previous = " ".join(s.text for s in before.segments) if before else ""
+                # Each task gets its own copy of the context: it carries the recording id.
+                future = pool.submit(
+                    contextvars.copy_context().run,
+                    self.transcriber.transcribe,
+                    chunk,
+                    language=language,
+                    prompt=_prompt(hint, previous),
+                )
+                in_flight[future] = chunk
+            while in_flight:
+                collect(block=True)
+        if failure is not None:
+            raise failure
+        if self.stop.is_set():
+            raise Interrupted("stopped; unfinished chunks resume on restart")
+        return [results[index] for index in sorted(results)]
+
     def _summarize(
         self, row: RecordingRow, recording: Recording, transcript: Transcript
     ) -> Summary | None:
@@ -218,6 +329,12 @@ class Pipeline:
         self.ledger.save_summary(row.id, self.summarizer.name, meeting_date, summary)
         actions.record(self.ledger, row.id, meeting_date, summary, utterances)
         index_recording(self.ledger, row.id, transcript, summary)
+        provenance = getattr(self.summarizer, "provenance", None)
+        if provenance is not None:
+            p = provenance()
+            self.ledger.save_summary_provenance(
+                row.id, p["backend"], p["model"], p["prompt_version"], p["options"]
+            )
         return summary
 
     def _render(
@@ -235,8 +352,9 @@ class Pipeline:
                 source_name=row.source_name,
                 transcript=transcript,
                 processing_s=elapsed,
-                summarizer=self.summarizer.name if self.summarizer and summary else "none",
+                summarizer=self._summarizer_label(row.id) if summary else "none",
                 summary=summary,
+                cost_usd=self.ledger.recording_cost(row.id),
             ),
         )
         self.ledger.save_report(row.id, report, elapsed)
@@ -249,6 +367,14 @@ class Pipeline:
             }
         self.hooks.delivered("report", report.markdown, details)
         return report
+
+    def _summarizer_label(self, recording_id: int) -> str:
+        if self.summarizer is None:
+            return "none"
+        stored = self.ledger.summary_provenance(recording_id)
+        if stored is None or stored["backend"] != self.summarizer.name:
+            return self.summarizer.name
+        return f"{stored['backend']} {stored['model']} (prompt {stored['prompt_version']})"
 
     def resummarize(self, recording_id: int, meeting_date: date | None = None) -> Report:
         """Summarize a processed recording again (another summarizer, another date); re-render."""
@@ -272,12 +398,21 @@ class Pipeline:
         """Checkpoints are valid only for the chunking and transcriber that made them."""
         provenance = self.transcriber.provenance()
         plan = {
-            "chunking": self.settings.chunking.model_dump(),
+            "chunking": self.chunking().model_dump(),
             "backend": provenance.backend,
             "model": provenance.model,
             "options": provenance.options,
         }
         return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
+
+    def chunking(self) -> ChunkingSettings:
+        """The chunking settings, with chunks capped at the transcriber's limit if it has one."""
+        configured = self.settings.chunking
+        limit = getattr(self.transcriber, "max_chunk_seconds", None)
+        if limit is None or configured.max_seconds <= limit:
+            return configured
+        search = min(configured.search_seconds, limit / 2)
+        return configured.model_copy(update={"max_seconds": float(limit), "search_seconds": search})
 
     # Filing -----------------------------------------------------------------------------------
 

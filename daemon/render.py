@@ -104,6 +104,7 @@ class ReportInput:
     processing_s: float
     summarizer: str = "none"
     summary: Summary | None = None
+    cost_usd: float | None = None  # what remote API calls cost; None when none were made
 
     @property
     def title(self) -> str:
@@ -160,6 +161,7 @@ class Renderer:
             "summarizer": data.summarizer,
             "summary": data.summary,
             "processing_seconds": data.processing_s,
+            "cost_usd": data.cost_usd,
             "generator": f"minutes {__version__}",
         }
         return self.env.get_template(REPORT_TEMPLATE).render(context)
@@ -252,6 +254,7 @@ def to_json(data: ReportInput) -> str:
             "recorded_at": data.recording.recorded_at.isoformat(),
             "duration": round(data.recording.duration, 3),
             "processing_seconds": round(data.processing_s, 3),
+            "cost_usd": round(data.cost_usd, 6) if data.cost_usd is not None else None,
         },
         "transcript": {
             "language": transcript.language,

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 
 from daemon.config import Settings
 from daemon.files import move_unique
-from daemon.ledger import Ledger, RecordingRow
+from daemon.ledger import ApiPauseRow, Ledger, RecordingRow
 
 
 def print_status(ledger: Ledger, *, limit: int, as_json: bool) -> None:
     counts = ledger.counts()
     rows = ledger.recordings(limit=limit)
+    pause = ledger.pause()
     if as_json:
-        print(json.dumps({"counts": counts, "recordings": [_as_dict(r) for r in rows]}, indent=2))
+        document: dict[str, object] = {
+            "counts": counts,
+            "api_pause": _pause_dict(pause) if pause else None,
+            "recordings": [_as_dict(r) for r in rows],
+        }
+        print(json.dumps(document, indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -23,6 +30,8 @@ def print_status(ledger: Ledger, *, limit: int, as_json: bool) -> None:
     console.print(
         "  ".join(f"{state}: {count}" for state, count in counts.items()), highlight=False
     )
+    if pause is not None:
+        console.print(f"API work paused: {_pause_text(pause)}", highlight=False, markup=False)
     if not rows:
         console.print("no recordings yet")
         return
@@ -38,8 +47,29 @@ def print_status(ledger: Ledger, *, limit: int, as_json: bool) -> None:
     console.print(table)
 
 
+def _pause_text(pause: ApiPauseRow) -> str:
+    when = (
+        "on the next start"
+        if pause.until is None
+        else f"after {datetime.fromtimestamp(pause.until).astimezone():%Y-%m-%d %H:%M %Z}"
+    )
+    since = f"{pause.since.astimezone():%Y-%m-%d %H:%M}"
+    return f"{pause.reason} (since {since}; tried again {when}, or on restart)"
+
+
+def _pause_dict(pause: ApiPauseRow) -> dict[str, object]:
+    return {
+        "kind": pause.kind,
+        "reason": pause.reason,
+        "since": pause.since.isoformat(),
+        "until": datetime.fromtimestamp(pause.until, timezone.utc).isoformat()
+        if pause.until is not None
+        else None,
+    }
+
+
 def _detail(row: RecordingRow) -> str:
-    if row.state == "failed":
+    if row.state == "failed" or (row.state == "queued" and row.error):
         return f"{row.stage}: {row.error}"
     if row.state == "done" and row.report is not None:
         return str(row.report)

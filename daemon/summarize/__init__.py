@@ -9,13 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from daemon.config import SummarizerSettings
 from daemon.errors import ConfigError
 from daemon.summarize.grounding import ground
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import Utterance
+
+if TYPE_CHECKING:
+    from daemon.api.client import ApiClient
 
 log = logging.getLogger("daemon.summarize")
 
@@ -28,14 +31,25 @@ class Summarizer(Protocol):
         ...
 
 
-def create_summarizer(settings: SummarizerSettings) -> Summarizer | None:
-    """The configured summarizer, or None when summaries are switched off."""
+def create_summarizer(
+    settings: SummarizerSettings, api: ApiClient | None = None
+) -> Summarizer | None:
+    """The configured summarizer, or None when summaries are switched off.
+
+    Remote summarizers need ``api``, the client for the ``[openai]`` settings.
+    """
     if settings.name == "none":
         return None
     if settings.name == "extractive":
         from daemon.summarize.extractive import ExtractiveSummarizer
 
         return ExtractiveSummarizer()
+    if settings.name == "openai":
+        if api is None:
+            raise ConfigError("the openai summarizer needs an API client", key="summarizer.name")
+        from daemon.summarize.llm import LlmSummarizer
+
+        return LlmSummarizer(settings, api)
     raise ConfigError(f"unknown summarizer {settings.name!r}", key="summarizer.name")
 
 

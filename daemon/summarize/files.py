@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from daemon.config import SummarizerSettings
 from daemon.errors import ConfigError, InputError
@@ -11,9 +12,15 @@ from daemon.summarize import create_summarizer, summarize
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import from_text
 
+if TYPE_CHECKING:
+    from daemon.api.client import ApiClient
+
 
 def summarize_text_file(
-    path: Path, settings: SummarizerSettings, meeting_date: date | None
+    path: Path,
+    settings: SummarizerSettings,
+    meeting_date: date | None,
+    api: ApiClient | None = None,
 ) -> Summary:
     """The meeting date: ``meeting_date``, else a ``# date: YYYY-MM-DD`` header, else the mtime."""
     try:
@@ -23,7 +30,7 @@ def summarize_text_file(
     utterances, metadata = from_text(text)
     if not utterances:
         raise InputError(path, "holds no transcript lines")
-    summarizer = create_summarizer(settings)
+    summarizer = create_summarizer(settings, api)
     if summarizer is None:
         raise ConfigError(
             "summarizer.name is 'none'; choose one with --summarizer", key="summarizer.name"

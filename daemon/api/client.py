@@ -1,0 +1,436 @@
+"""The one way Minutes calls a remote API: ``ApiClient.call``.
+
+The SDK client is built with ``max_retries=0``: its own retries would also retry a 429
+``insufficient_quota`` and would hide every attempt from the ledger. Instead ``call`` applies
+Minutes' taxonomy, records every attempt (backend, endpoint, model, request id, status, latency,
+tokens, audio seconds, cost) and raises one of the errors in ``daemon.errors``:
+
+- 400/404/409/422 and other 4xx: ``ApiRequestError`` at once; the recording fails with the API's
+  message.
+- 401/403, 429 ``insufficient_quota``: ``ApiPaused``; the pause is written to the ledger, every
+  further call is refused without touching the network until ``pause_retry_interval`` has passed
+  (then one call probes) or the daemon restarts.
+- 429 otherwise: wait with jitter, at least ``Retry-After``; a wait longer than
+  ``rate_limit_max_wait`` (or too many waits) raises ``RateLimited`` so the job is rescheduled
+  instead of holding a worker.
+- 5xx, 408, timeouts, lost connections, cut or malformed bodies: bounded retries with exponential
+  backoff and jitter (503 waits ``unavailable_factor`` times longer), then ``ApiUnavailable``.
+- A cap in ``daily_budget_usd``/``monthly_budget_usd`` that the call would pass: ``ApiPaused``
+  (kind ``budget``) before anything is sent.
+
+The recording a call is made for comes from the ``current_recording`` context variable, which the
+pipeline sets, so backends need not pass it around.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import email.utils
+import json
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pydantic
+
+from daemon.api.costs import Metered, cost_of, over_budget, period_starts
+from daemon.config import OpenAISettings, Settings
+from daemon.errors import (
+    ApiPaused,
+    ApiRequestError,
+    ApiUnavailable,
+    ConfigError,
+    Interrupted,
+    RateLimited,
+)
+from daemon.ledger import ApiCall, Ledger
+
+if TYPE_CHECKING:
+    import openai
+
+log = logging.getLogger("daemon.api.client")
+
+T = TypeVar("T")
+
+current_recording: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "minutes_current_recording", default=None
+)
+
+# A server that does not need a key (Ollama, llama.cpp, vLLM without --api-key) still gets one,
+# because the SDK refuses to send a request without.
+_NO_KEY = "not-needed"
+_TRANSIENT_4XX = frozenset({408, 409})
+
+
+@contextmanager
+def for_recording(recording_id: int | None) -> Iterator[None]:
+    token = current_recording.set(recording_id)
+    try:
+        yield
+    finally:
+        current_recording.reset(token)
+
+
+def resolve_api_key(settings: OpenAISettings) -> str:
+    """The key from ``$api_key_env``, else ``api_key_file``; a placeholder for local servers."""
+    from_env = os.environ.get(settings.api_key_env, "").strip()
+    if from_env:
+        return from_env
+    if settings.api_key_file is not None:
+        try:
+            lines = settings.api_key_file.read_text(encoding="utf-8").split()
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot read openai.api_key_file {settings.api_key_file}: {exc.strerror}",
+                key="openai.api_key_file",
+            ) from exc
+        if lines:
+            return lines[0]
+        raise ConfigError(
+            f"openai.api_key_file {settings.api_key_file} is empty", key="openai.api_key_file"
+        )
+    if settings.base_url:
+        return _NO_KEY
+    raise ConfigError(
+        f"no OpenAI API key: set ${settings.api_key_env}, or openai.api_key_file, or point "
+        "openai.base_url at a compatible server",
+        key="openai.api_key_env",
+    )
+
+
+def api_client_for(
+    settings: Settings, ledger: Ledger, stop: threading.Event | None = None
+) -> ApiClient | None:
+    """The client for ``[openai]`` when a configured backend uses it, else None."""
+    if settings.transcriber.name == "openai" or settings.summarizer.name == "openai":
+        return ApiClient(settings.openai, ledger, stop=stop)
+    return None
+
+
+class ApiClient:
+    """Builds the SDK client once and runs every call through ``call``.
+
+    ``sleep`` waits between attempts and returns True when a stop was requested meanwhile.
+    """
+
+    def __init__(
+        self,
+        settings: OpenAISettings,
+        ledger: Ledger,
+        *,
+        backend: str = "openai",
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.backend = backend
+        self.stop = stop or threading.Event()
+        self._api_key = resolve_api_key(settings)
+        self._sdk: openai.OpenAI | None = None
+        self._lock = threading.Lock()
+        self._in_flight = 0.0  # estimated cost of calls sent and not yet recorded
+
+    @property
+    def sdk(self) -> openai.OpenAI:
+        with self._lock:
+            if self._sdk is None:
+                import openai
+
+                s = self.settings
+                self._sdk = openai.OpenAI(
+                    api_key=self._api_key,
+                    base_url=s.base_url,
+                    organization=s.organization,
+                    project=s.project,
+                    timeout=openai.Timeout(s.timeout, connect=s.connect_timeout),
+                    max_retries=0,
+                )
+            return self._sdk
+
+    def call(
+        self,
+        endpoint: str,
+        model: str,
+        send: Callable[[openai.OpenAI], Any],
+        read: Callable[[Any], T],
+        meter: Callable[[T], Metered],
+        *,
+        estimate: Metered,
+        batch: bool = False,
+    ) -> T:
+        """Send with ``send`` (which returns the SDK's raw response), parse it with ``read``.
+
+        ``meter`` says what the answer used; ``estimate`` is what the call is expected to use,
+        for the budget check before it is sent.
+        """
+        attempt = 0
+        rate_waits = 0
+        while True:
+            estimated_cost = cost_of(model, estimate, self.settings.prices, batch=batch)
+            self._admit(estimated_cost)
+            started = time.monotonic()
+            try:
+                raw = send(self.sdk)
+                value = read(raw)
+            except Exception as exc:
+                latency = time.monotonic() - started
+                self._release(estimated_cost)
+                wait = self._classify(exc, endpoint, model, latency, attempt, rate_waits)
+                if _is_rate_limit(exc):
+                    rate_waits += 1
+                else:
+                    attempt += 1
+                if self._sleep(wait):
+                    raise Interrupted(f"stopped while waiting to retry {endpoint}") from exc
+                continue
+            latency = time.monotonic() - started
+            self._release(estimated_cost)
+            used = meter(value)
+            cost = cost_of(model, used, self.settings.prices, batch=batch)
+            self._record(
+                endpoint, model, used.status, latency, request_id=_request_id(raw),
+                http_status=_http_status(raw), used=used, cost=cost, batch=batch,
+            )  # fmt: skip
+            pause = self.ledger.pause()
+            if pause is not None and pause.kind in ("auth", "quota"):
+                log.info("%s API answers again; resuming API work", self.backend)
+                self.ledger.clear_pause(("auth", "quota"))
+            return value
+
+    def record_usage(
+        self, endpoint: str, model: str, used: Metered, *, request_id: str | None = None
+    ) -> None:
+        """Record usage that arrived without a call of its own (Batch API results)."""
+        cost = cost_of(model, used, self.settings.prices, batch=True)
+        self._record(
+            endpoint, model, used.status, 0.0, request_id=request_id, used=used, cost=cost,
+            batch=True,
+        )  # fmt: skip
+
+    # The gate ---------------------------------------------------------------------------------
+
+    def _admit(self, estimated_cost: float) -> None:
+        now = time.time()
+        pause = self.ledger.pause()
+        if pause is not None and (pause.until is None or now < pause.until):
+            raise ApiPaused(self.backend, pause.reason, kind=pause.kind, until=pause.until)
+        with self._lock:
+            in_flight = self._in_flight
+            day, month = period_starts(datetime.now(timezone.utc))
+            check = over_budget(
+                self.settings,
+                datetime.now(timezone.utc),
+                self.ledger.spent_since(day) + in_flight,
+                self.ledger.spent_since(month) + in_flight,
+                estimated_cost,
+            )
+            if check is None:
+                self._in_flight += estimated_cost
+                return
+        reason = (
+            f"{check.cap} budget of ${check.limit:.2f} reached (spent ${check.spent:.4f}, "
+            f"next call ~${estimated_cost:.4f}); API work waits until the "
+            f"{'next day' if check.cap == 'daily' else 'next month'} (UTC)"
+        )
+        log.warning("%s", reason)
+        self.ledger.set_pause("budget", reason, check.until)
+        raise ApiPaused(self.backend, reason, kind="budget", until=check.until)
+
+    def _release(self, estimated_cost: float) -> None:
+        with self._lock:
+            self._in_flight = max(0.0, self._in_flight - estimated_cost)
+
+    # The taxonomy -----------------------------------------------------------------------------
+
+    def _classify(
+        self, exc: Exception, endpoint: str, model: str, latency: float, attempt: int, waits: int
+    ) -> float:
+        """Record the failed attempt; return how long to wait before the next, or raise."""
+        import openai
+
+        s = self.settings
+        status = getattr(exc, "status_code", None)
+        request_id = getattr(exc, "request_id", None)
+        message = _api_message(exc)
+
+        def record(outcome: str) -> None:
+            self._record(
+                endpoint, model, outcome, latency, request_id=request_id, http_status=status,
+                error=message[:500],
+            )  # fmt: skip
+
+        if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)) or (
+            _is_rate_limit(exc) and _is_quota(exc)
+        ):
+            kind = "auth" if status in (401, 403) else "quota"
+            record(kind)
+            reason = (
+                f"the API key was refused ({status}: {message})"
+                if kind == "auth"
+                else f"the account has no quota left (429 insufficient_quota: {message})"
+            )
+            reason += "; API work is paused, the queue is kept"
+            until = time.time() + s.pause_retry_interval
+            log.error("%s API: %s", self.backend, reason)
+            self.ledger.set_pause(kind, reason, until)
+            raise ApiPaused(
+                self.backend, reason, kind=kind, until=until, status=status, request_id=request_id
+            ) from exc
+        if _is_rate_limit(exc):
+            record("rate_limited")
+            hinted = _retry_after(exc)
+            backoff = _jittered(s.backoff_initial * 2**waits, s.backoff_max)
+            wait = max(hinted or 0.0, backoff)
+            if wait > s.rate_limit_max_wait or waits >= s.rate_limit_retries:
+                log.warning(
+                    "%s API: rate limited; rescheduling in %.0f s", self.backend, wait
+                )  # fmt: skip
+                raise RateLimited(
+                    self.backend, f"rate limited ({message}); retrying in {wait:.0f} s",
+                    until=time.time() + wait, status=status, request_id=request_id,
+                ) from exc  # fmt: skip
+            log.info("%s API: rate limited; waiting %.1f s", self.backend, wait)
+            return wait
+        if (
+            isinstance(exc, openai.APIStatusError)
+            and status is not None
+            and status < 500
+            and status not in _TRANSIENT_4XX
+        ):
+            record("rejected")
+            raise ApiRequestError(
+                self.backend, f"{status}: {message}", status=status, request_id=request_id
+            ) from exc
+        transient = isinstance(exc, (openai.APIError, pydantic.ValidationError, ValueError))
+        if not transient:
+            record("error")
+            raise exc
+        outcome = _transient_kind(exc)
+        record(outcome)
+        if attempt >= s.max_retries:
+            raise ApiUnavailable(
+                self.backend,
+                f"{outcome} after {attempt + 1} attempts: {message}",
+                status=status,
+                request_id=request_id,
+            ) from exc
+        factor = s.unavailable_factor if status == 503 else 1.0
+        wait = max(
+            _retry_after(exc) or 0.0,
+            _jittered(s.backoff_initial * factor * 2**attempt, s.backoff_max * factor),
+        )
+        log.warning(
+            "%s API: %s on %s (attempt %d of %d); retrying in %.1f s",
+            self.backend, outcome, endpoint, attempt + 1, s.max_retries + 1, wait,
+        )  # fmt: skip
+        return wait
+
+    def _sleep(self, seconds: float) -> bool:
+        return self.stop.wait(seconds) if seconds > 0 else self.stop.is_set()
+
+    def _record(
+        self,
+        endpoint: str,
+        model: str,
+        status: str,
+        latency: float,
+        *,
+        request_id: str | None = None,
+        http_status: int | None = None,
+        error: str | None = None,
+        used: Metered | None = None,
+        cost: float = 0.0,
+        batch: bool = False,
+    ) -> None:
+        used = used or Metered()
+        self.ledger.record_call(
+            ApiCall(
+                backend=self.backend, endpoint=endpoint, model=model, status=status,
+                latency_s=round(latency, 4), recording_id=current_recording.get(),
+                request_id=request_id, http_status=http_status, error=error,
+                tokens_in=used.tokens_in, tokens_out=used.tokens_out,
+                audio_seconds=used.audio_seconds, cost_usd=cost, batch=batch,
+            )
+        )  # fmt: skip
+
+
+def _is_rate_limit(exc: Exception) -> bool:
+    return getattr(exc, "status_code", None) == 429
+
+
+def _is_quota(exc: Exception) -> bool:
+    return "insufficient_quota" in (
+        getattr(exc, "code", None) or "",
+        getattr(exc, "type", None) or "",
+    )
+
+
+def _api_message(exc: Exception) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return str(getattr(exc, "message", None) or exc) or type(exc).__name__
+
+
+def _transient_kind(exc: Exception) -> str:
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "connection"
+    if isinstance(exc, openai.APIStatusError):
+        return f"http_{exc.status_code}"
+    return "bad_response"
+
+
+def _retry_after(exc: Exception) -> float | None:
+    response = getattr(exc, "response", None)
+    headers: Mapping[str, str] = getattr(response, "headers", None) or {}
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return float(milliseconds) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _jittered(seconds: float, cap: float) -> float:
+    # "Equal jitter": at least half the backoff, so retries spread out but never rush.
+    bounded = min(seconds, cap)
+    return bounded / 2 + random.uniform(0, bounded / 2)
+
+
+def _request_id(raw: Any) -> str | None:
+    headers = getattr(raw, "headers", None)
+    return headers.get("x-request-id") if headers is not None else None
+
+
+def _http_status(raw: Any) -> int | None:
+    return getattr(getattr(raw, "http_response", None), "status_code", None)
+
+
+def read_json(raw: Any) -> dict[str, Any]:
+    """The body of a raw SDK response as a JSON object; anything else is a transient error."""
+    text = raw.http_response.text
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON in the answer ({exc.msg} at {exc.pos})") from exc
+    if not isinstance(body, dict):
+        raise ValueError(f"the answer is JSON {type(body).__name__}, not an object")
+    return body

@@ -1,0 +1,174 @@
+"""The daemon with remote backends: a paused API keeps the queue; batch summaries finish later."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FIXTURES
+from fake_openai import FakeOpenAI, Reply, Seen, error
+
+from daemon.api.client import api_client_for
+from daemon.config import Settings
+from daemon.ledger import Ledger
+from daemon.service import Service
+from daemon.status import print_status
+from daemon.transcribe import create_transcriber
+
+AUDIO = "/v1/audio/transcriptions"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+class Running:
+    """A Service in a thread, as ``minutes run`` would run it."""
+
+    def __init__(self, settings: Settings, ledger: Ledger) -> None:
+        self.stop = threading.Event()
+        api = api_client_for(settings, ledger, self.stop)
+        transcriber = create_transcriber(settings.transcriber, api)
+        self.service = Service(settings, ledger, transcriber, self.stop, api=api)
+        self.thread = threading.Thread(target=self.service.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+
+def until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def settings_for(make_settings: Any, fake: FakeOpenAI, **overrides: Any) -> Settings:
+    values = {
+        "transcriber.name": "openai", "openai.base_url": fake.url, "openai.timeout": 5.0,
+        "openai.backoff_initial": 0.01, "openai.backoff_max": 0.02, "stability_delay": 0.2,
+        **overrides,
+    }  # fmt: skip
+    return make_settings(**values)  # type: ignore[no-any-return]
+
+
+def drop(settings: Settings, name: str, source: str = "hello.flac") -> Path:
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(FIXTURES / source, settings.inbox / name))
+
+
+def test_a_refused_key_pauses_api_work_keeps_the_queue_and_resumes_after_restart(
+    make_settings: Any, fake: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for(make_settings, fake)
+    fake.enqueue(AUDIO, error(401, "Incorrect API key provided"))
+    with Ledger(settings.database) as ledger:
+        drop(settings, "one.flac")
+        running = Running(settings, ledger)
+        until(lambda: ledger.counts()["queued"] == 1 and ledger.pause() is not None)
+        drop(settings, "two.flac", "meeting.flac")
+        until(lambda: len(ledger.recordings()) == 2)
+        time.sleep(0.5)
+        assert running.thread.is_alive()
+        assert len(fake.seen(AUDIO)) == 1  # the second recording never reached the network
+        print_status(ledger, limit=10, as_json=True)
+        status = json.loads(capsys.readouterr().out)
+        assert status["api_pause"]["kind"] == "auth"
+        assert "API key was refused" in status["api_pause"]["reason"]
+        assert status["counts"]["failed"] == 0
+        running.close()
+
+        running = Running(settings, ledger)  # the key was fixed; a restart resumes
+        until(lambda: ledger.counts()["done"] == 2)
+        running.close()
+        assert ledger.pause() is None
+    assert len(list(settings.outbox.glob("*.md"))) == 2
+
+
+def test_a_budget_cap_pauses_api_work_instead_of_spending(
+    make_settings: Any, fake: FakeOpenAI
+) -> None:
+    settings = settings_for(make_settings, fake, **{"openai.daily_budget_usd": 0.0001})
+    with Ledger(settings.database) as ledger:
+        drop(settings, "one.flac")
+        running = Running(settings, ledger)
+        until(lambda: ledger.pause() is not None)
+        running.close()
+        pause = ledger.pause()
+        row = ledger.recordings()[0]
+    assert pause is not None and pause.kind == "budget" and "daily budget" in pause.reason
+    assert row.state == "queued" and row.error is not None and "daily budget" in row.error
+    assert fake.seen(AUDIO) == []
+
+
+def test_batch_summaries_are_submitted_polled_across_a_restart_and_finish_the_report(
+    make_settings: Any, fake: FakeOpenAI
+) -> None:
+    settings = settings_for(
+        make_settings, fake,
+        **{"summarizer.name": "openai", "summarizer.mode": "batch",
+           "summarizer.batch_poll_interval": 0.2},
+    )  # fmt: skip
+    fake.transcript_for = lambda seen: "Maria will update the marketing plan by Friday."
+    fake.batch_polls_before_done = 3
+    with Ledger(settings.database) as ledger:
+        drop(settings, "standup.flac")
+        running = Running(settings, ledger)
+        until(lambda: bool(ledger.open_batches()))
+        running.close()
+        row = ledger.recordings()[0]
+        assert row.state == "queued" and "Batch API" in (row.error or "")
+        assert not list(settings.outbox.glob("*.md"))
+
+        running = Running(settings, ledger)  # polling resumes from the ledger
+        until(lambda: ledger.counts()["done"] == 1)
+        running.close()
+        calls = ledger.api_calls()
+    (upload,) = [s for s in fake.seen("/v1/files") if s.method == "POST"]
+    lines = [json.loads(line) for line in upload.files["file"].decode().splitlines()]
+    assert lines[0]["url"] == "/v1/chat/completions"
+    assert lines[0]["body"]["response_format"]["type"] == "json_schema"
+    assert len([s for s in fake.seen("/v1/batches") if s.method == "POST"]) == 1
+    assert len(fake.seen("/v1/chat/completions")) == 0  # nothing went the synchronous way
+    (result,) = [c for c in calls if c.endpoint == "batch.chat.completions"]
+    assert result.batch and result.cost_usd == pytest.approx((1000 * 0.15 + 200 * 0.6) / 1e6 / 2)
+    (report,) = settings.outbox.glob("*.md")
+    assert 'summarizer: "openai gpt-4o-mini' in report.read_text()
+
+
+def test_a_failed_batch_item_is_submitted_again_once(make_settings: Any, fake: FakeOpenAI) -> None:
+    settings = settings_for(
+        make_settings, fake,
+        **{"summarizer.name": "openai", "summarizer.mode": "batch",
+           "summarizer.batch_poll_interval": 0.1},
+    )  # fmt: skip
+    failures: list[str] = []
+    original = fake.batch_reply
+
+    def flaky(seen: Seen, custom_id: str) -> Reply:
+        if not failures:
+            failures.append(custom_id)
+            return error(500, "The server had an error processing your request")
+        return original(seen, custom_id)
+
+    fake.batch_reply = flaky  # type: ignore[method-assign]
+    fake.batch_polls_before_done = 0
+    with Ledger(settings.database) as ledger:
+        drop(settings, "standup.flac")
+        running = Running(settings, ledger)
+        until(lambda: ledger.counts()["done"] == 1)
+        running.close()
+        (item,) = ledger.batch_items()
+    assert failures and item.attempts == 2 and item.state == "done"
+    assert len([s for s in fake.seen("/v1/batches") if s.method == "POST"]) == 2
