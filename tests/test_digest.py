@@ -58,7 +58,7 @@ def test_daily_and_weekly_digests_are_written_once_each_including_after_downtime
         assert monday.name == "daily-2026-03-02.md"
         text = monday.read_text()
         assert "[standup](../2026-03-02_standup.md), Mon 02 Mar" in text
-        assert "Go with the blue design" in text
+        assert "Use the blue design" in text
         assert "**Ana**\n- [ ] Send the budget to finance — due Wed 04 Mar" in text
 
         clock.at("2026-03-03T12:00")
