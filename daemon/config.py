@@ -425,6 +425,8 @@ def mask_secrets(value: Any, key: str = "") -> Any:
         return {k: mask_secrets(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_secrets(v, key) for v in value]
-    if value and isinstance(value, str) and _SECRET_WORDS.search(key):
+    # "api_key_env" and "api_key_file" name where a secret is, which is worth seeing.
+    reference = key.endswith(("_env", "_file", "_path"))
+    if value and isinstance(value, str) and _SECRET_WORDS.search(key) and not reference:
         return "****"
     return value
