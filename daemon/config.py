@@ -84,7 +84,7 @@ class TranscriberSettings(_Section):
 
 class ChunkingSettings(_Section):
     max_seconds: float = Field(
-        180.0, ge=5.0, description="longest chunk; memory grows about 1 MB per second of it"
+        600.0, ge=5.0, description="longest chunk; memory grows about 0.25 MB per second of it"
     )
     search_seconds: float = Field(
         30.0, ge=0.0, description="how far before the limit to look for a pause"

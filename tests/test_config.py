@@ -79,7 +79,11 @@ def test_broken_toml_is_reported_with_the_file_name(tmp_path: Path) -> None:
 
 def test_secret_looking_values_are_masked_at_any_depth() -> None:
     data = {
-        "openai": {"api_key": "sk-live-123", "api_key_env": "OPENAI_API_KEY", "base_url": "http://x"},
+        "openai": {
+            "api_key": "sk-live-123",
+            "api_key_env": "OPENAI_API_KEY",
+            "base_url": "http://x",
+        },
         "token": "t",
         "name": "a",
     }

@@ -38,3 +38,34 @@ def test_segment_times_are_absolute_within_the_recording(
 def test_the_model_resolves_without_any_download(transcriber: LocalTranscriber) -> None:
     assert Path(transcriber.model_path).is_dir()
     assert (Path(transcriber.model_path) / "model.bin").is_file()
+
+
+def test_features_computed_in_blocks_equal_faster_whispers_with_far_less_memory(
+    meeting_clip: Path,
+) -> None:
+    import tracemalloc
+
+    import numpy as np
+    from faster_whisper.feature_extractor import FeatureExtractor
+
+    from daemon.transcribe.features import blockwise_extractor
+
+    audio = np.concatenate(list(decode_blocks(probe(meeting_clip)))).astype(np.float32) / 32768
+    audio = np.tile(audio, 4)  # two minutes, so that blocks matter
+    original = FeatureExtractor()
+    blockwise = blockwise_extractor(FeatureExtractor())
+    tracemalloc.start()
+    expected = original(audio, chunk_length=30)
+    original_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.reset_peak()
+    actual = blockwise(audio, chunk_length=30)
+    blockwise_peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert actual.shape == expected.shape and actual.dtype == np.float32
+    assert np.abs(actual - expected).max() < 1e-5
+    assert blockwise_peak < original_peak / 2, (blockwise_peak, original_peak)
+
+
+def test_the_loaded_model_uses_the_blockwise_features(transcriber: LocalTranscriber) -> None:
+    extractor = transcriber._model().feature_extractor
+    assert type(extractor).__name__ == "BlockwiseFeatureExtractor"

@@ -7,6 +7,7 @@ which gives the model the continuity that one long faster-whisper call would hav
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import threading
@@ -17,6 +18,7 @@ from typing import Any
 from daemon.config import TranscriberSettings
 from daemon.errors import ModelError, TranscriptionError
 from daemon.models import Chunk, ChunkTranscript, Provenance, Segment
+from daemon.transcribe.features import blockwise_extractor
 from daemon.transcribe.model_store import resolve_model
 
 log = logging.getLogger("daemon.transcribe.local")
@@ -35,6 +37,7 @@ def _load(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
         )
     except Exception as exc:
         raise ModelError(path, f"cannot be loaded ({exc})") from exc
+    model.feature_extractor = blockwise_extractor(model.feature_extractor)
     log.info(
         "model loaded from %s (%s, %s) in %.1f s",
         path,
@@ -43,6 +46,28 @@ def _load(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
         time.monotonic() - started,
     )
     return model
+
+
+@cache
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        return None
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap pages freed by this chunk back to the system.
+
+    Each chunk allocates and frees a few hundred MB of features and decoder buffers; glibc keeps
+    freed pages for reuse, and over hundreds of chunks the heap fragments and RSS creeps upward
+    (measured: 537 MB for one chunk, 697 MB after three hours). Trimming once per chunk keeps
+    the peak at one chunk's worth, at no measurable cost; fixed malloc thresholds did the same
+    but made transcription 58% slower.
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class LocalTranscriber:
@@ -105,6 +130,7 @@ class LocalTranscriber:
             raise
         except Exception as exc:
             raise TranscriptionError(self.name, f"chunk {chunk.index}: {exc}") from exc
+        _return_freed_memory()
         return ChunkTranscript(
             index=chunk.index,
             start=chunk.start,
