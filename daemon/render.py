@@ -115,6 +115,9 @@ class ReportInput:
         return named
 
 
+_DATE_IN_NAME = re.compile(
+    r"(?<!\d)20\d\d[-_.]?(?:0[1-9]|1[0-2])[-_.]?(?:0[1-9]|[12]\d|3[01])(?:[-_. T]?\d{4,6})?(?!\d)"
+)
 _GENERIC_WORDS = frozenset(
     """
         recording audio voice memo meeting new call zoom teams track rec untitled file clip
@@ -128,7 +131,8 @@ def is_generic_name(title: str) -> bool:
 
 
 def title_from_name(name: str) -> str:
-    stem = Path(name).stem
+    """ "2026-03-11 team_sync.m4a" -> "team sync": the date is the report's date, not its title."""
+    stem = _DATE_IN_NAME.sub(" ", Path(name).stem)
     words = re.sub(r"[_\-.]+", " ", stem).split()
     return " ".join(words) or "Recording"
 

@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,11 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from daemon.config import Settings
 
 log = logging.getLogger("daemon.watch")
+
+# watchdog (7.x) warns from its inotify thread when a folder and its subfolder are created in
+# quick succession ("Callback with id ... already exists ... It will be Overwritten") and then
+# does the right thing; the warning only adds noise to a daemon's log.
+warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
 
 Reading = tuple[int, int]
 

@@ -249,7 +249,8 @@ def test_a_report_carries_the_summary_and_its_machine_readable_twin(
     text = outcome.report.read_text()
     assert "| Maria | Update the marketing plan | 2026-03-13 (Friday) |" in text
     assert "2026-03-10 (tomorrow morning)" in text
-    assert "Hire 2 more engineers this quarter" in text
+    assert "Hire two more engineers this quarter" in text
+    assert 'title: "planning"' in text  # the date in the file name is the date, not the title
     sidecar = json.loads(outcome.report.with_suffix(".json").read_text())
     summary = Summary.model_validate(sidecar["summary"])
     assert summary.action_items and all(i.evidence.verified for i in summary.action_items)
