@@ -388,3 +388,8 @@ class TestMoreDecisions:
     def test_parking_an_idea_is_not_a_decision(self) -> None:
         assert summarize("Oli: Nice idea, let's keep it on the wish list.").decisions == []
         assert summarize("Oli: Let's table that until we hear from legal.").decisions == []
+
+
+def test_a_decision_is_its_outcome_without_the_reasons() -> None:
+    summary = summarize("Pam: We decided to delay the release because the auditors need a week.")
+    assert [d.text for d in summary.decisions] == ["Delay the release"]

@@ -93,6 +93,8 @@ def gerund(verb: str) -> str:
 
 def decision_phrase(text: str) -> str:
     text = FILLER.sub("", text.strip())
+    # The outcome, not the reasons for it.
+    text = re.sub(r",?\s+(?:because|since|given that|so that)\b.*$", "", text, flags=re.IGNORECASE)
     text = re.sub(r"\s+then(?=[;,.]|$)", "", text)
     text = re.sub(
         r";\s*(?:we'll|we will|we're going to)\s+(?:just\s+)?", "; ", text, flags=re.IGNORECASE
