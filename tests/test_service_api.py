@@ -172,3 +172,54 @@ def test_a_failed_batch_item_is_submitted_again_once(make_settings: Any, fake: F
         (item,) = ledger.batch_items()
     assert failures and item.attempts == 2 and item.state == "done"
     assert len([s for s in fake.seen("/v1/batches") if s.method == "POST"]) == 2
+
+
+def test_a_long_rate_limit_sets_one_recording_aside_and_the_daemon_goes_on(
+    make_settings: Any, fake: FakeOpenAI
+) -> None:
+    settings = settings_for(make_settings, fake, **{"openai.rate_limit_max_wait": 0.5})
+    # The first upload is told to come back in 2 s: longer than Minutes waits in process.
+    fake.enqueue(AUDIO, error(429, "Rate limit reached", headers={"Retry-After": "2"}))
+    with Ledger(settings.database) as ledger:
+        drop(settings, "one.flac")
+        running = Running(settings, ledger)
+        until(lambda: len(fake.seen(AUDIO)) == 1)
+        set_aside = time.monotonic()
+        drop(settings, "two.flac", "meeting.flac")
+        until(lambda: ledger.counts()["done"] == 1)  # the other recording was not held up
+        assert [r.source_name for r in ledger.recordings(("done",))] == ["two.flac"]
+        assert ledger.pause() is None  # a rate limit is not a pause
+        until(lambda: ledger.counts()["done"] == 2)
+        waited = time.monotonic() - set_aside
+        running.close()
+    assert waited >= 1.5  # the first one came back after Retry-After, not in a tight loop
+    assert len(fake.seen(AUDIO)) == 3  # one refused upload, then one per recording
+    assert len(list(settings.outbox.glob("*.md"))) == 2
+
+
+def test_minutes_process_against_a_refused_key_says_so_in_one_line_and_exits_7(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    fake.enqueue(AUDIO, error(401, "Incorrect API key provided"))
+    clip = Path(shutil.copy(FIXTURES / "hello.flac", tmp_path / "hello.flac"))
+    env = dict(
+        os.environ,
+        MINUTES_TRANSCRIBER__NAME="openai",
+        MINUTES_OPENAI__BASE_URL=fake.url,
+        MINUTES_STATE_DIR=str(tmp_path / "state"),
+        MINUTES_OUTBOX=str(tmp_path / "outbox"),
+        OPENAI_API_KEY="sk-test-not-a-real-key",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "daemon", "process", str(clip)],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 7, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("minutes: error:") and "API key" in last
+    assert "sk-test-not-a-real-key" not in result.stderr + result.stdout
+    assert clip.exists() and not list((tmp_path / "outbox").glob("*.md"))
