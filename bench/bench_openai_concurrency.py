@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
-from fake_openai import FakeOpenAI, Seen  # type: ignore[import-not-found]  # noqa: E402
+from fake_openai import FakeOpenAI, Seen, peak_in_flight  # type: ignore[import-not-found]  # noqa: E402
 
 from daemon.api.client import ApiClient  # noqa: E402
 from daemon.audio import decode_blocks, probe  # noqa: E402
@@ -53,15 +53,6 @@ def build_recording(folder: Path, repeat: int) -> Path:
         out.setframerate(16_000)
         out.writeframes((np.clip(samples, -1, 1) * 32767).astype(np.int16).tobytes())
     return path
-
-
-def peak_in_flight(requests: list[Seen]) -> int:
-    edges = sorted([(r.at, 1) for r in requests] + [(r.finished, -1) for r in requests])
-    current = peak = 0
-    for _, step in edges:
-        current += step
-        peak = max(peak, current)
-    return peak
 
 
 def run(recording: Path, concurrency: int, chunk: float, work: Path) -> dict[str, Any]:

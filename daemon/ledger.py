@@ -279,6 +279,16 @@ class RecordingRow:
     plan_key: str | None = None
 
 
+def _column_value(value: object) -> object:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return value
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
@@ -451,16 +461,21 @@ class Ledger:
             "path", "recorded_at", "duration", "stage", "error", "plan_key", "processing_s",
             "meeting_date",
         }  # fmt: skip
+        self._update("recordings", "id", recording_id, allowed, fields)
+
+    def _update(
+        self, table: str, key: str, value: object, allowed: set[str], fields: dict[str, Any]
+    ) -> None:
+        """Set ``fields`` (and updated_at) on one row; names outside ``allowed`` are a bug."""
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"not updatable: {sorted(unknown)}")
-        values = [v.isoformat() if isinstance(v, (date, datetime)) else v for v in fields.values()]
-        values = [str(v) if isinstance(v, Path) else v for v in values]
+        values = [_column_value(v) for v in fields.values()]
         assignments = ", ".join(f"{k} = ?" for k in fields)
         with self._tx() as db:
             db.execute(
-                f"UPDATE recordings SET {assignments}, updated_at = ? WHERE id = ?",
-                (*values, _now(), recording_id),
+                f"UPDATE {table} SET {assignments}, updated_at = ? WHERE {key} = ?",
+                (*values, _now(), value),
             )
 
     def set_state(
@@ -756,15 +771,7 @@ class Ledger:
 
     def update_batch_item(self, custom_id: str, **fields: Any) -> None:
         allowed = {"batch_id", "state", "result", "error", "attempts"}
-        if set(fields) - allowed:
-            raise ValueError(f"not updatable: {sorted(set(fields) - allowed)}")
-        values = [json.dumps(v) if isinstance(v, dict) else v for v in fields.values()]
-        assignments = ", ".join(f"{k} = ?" for k in fields)
-        with self._tx() as db:
-            db.execute(
-                f"UPDATE batch_items SET {assignments}, updated_at = ? WHERE custom_id = ?",
-                (*values, _now(), custom_id),
-            )
+        self._update("batch_items", "custom_id", custom_id, allowed, fields)
 
     def add_batch(
         self, batch_id: str, input_file_id: str, model: str, custom_ids: list[str]

@@ -348,3 +348,13 @@ def _duration(data: bytes) -> float:
             samples += frame.samples
             rate = frame.sample_rate
     return samples / rate
+
+
+def peak_in_flight(requests: list[Seen]) -> int:
+    """The most requests the server was working on at the same moment."""
+    edges = sorted([(r.at, 1) for r in requests] + [(r.finished, -1) for r in requests])
+    current = peak = 0
+    for _, step in edges:
+        current += step
+        peak = max(peak, current)
+    return peak

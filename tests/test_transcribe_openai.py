@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXTURES
-from fake_openai import FakeOpenAI, Reply, Seen, error
+from fake_openai import FakeOpenAI, Reply, error, peak_in_flight
 
 from daemon.api.client import ApiClient
 from daemon.config import Settings
@@ -53,16 +53,6 @@ def drop(settings: Settings, name: str = "meeting.flac") -> Path:
     return Path(shutil.copy(FIXTURES / name, settings.inbox / name))
 
 
-def overlapping(requests: list[Seen]) -> int:
-    """The most requests the server was working on at the same moment."""
-    edges = sorted([(r.at, 1) for r in requests] + [(r.finished, -1) for r in requests])
-    current = peak = 0
-    for _, step in edges:
-        current += step
-        peak = max(peak, current)
-    return peak
-
-
 def test_chunks_are_sent_concurrently_compactly_and_each_is_checkpointed(
     make_settings: Any, fake: FakeOpenAI
 ) -> None:
@@ -75,7 +65,7 @@ def test_chunks_are_sent_concurrently_compactly_and_each_is_checkpointed(
         calls = ledger.api_calls(outcome.recording_id)
     uploads = fake.seen(AUDIO)
     assert len(uploads) == len(chunks) >= 4
-    assert overlapping(uploads) >= 3
+    assert peak_in_flight(uploads) >= 3
     for seen in uploads:
         assert len(seen.files["file"]) < UPLOAD_LIMIT_BYTES
         assert seen.form["model"] == "gpt-4o-mini-transcribe"
