@@ -176,7 +176,7 @@ class Digests:
             "done": _by_owner(done),
             "overdue": _by_owner(overdue),
             "open_count": len(list_items(self.ledger, statuses=("open",))),
-            "cost": self._cost(period),
+            "cost": self.ledger.spent_since(period.start, period.end),
             "link": self._link,
             "generator": f"minutes {__version__}",
         }
@@ -217,17 +217,6 @@ class Digests:
             tuple(ids),
         )
         return [(str(r[0]), int(r[1]), date.fromisoformat(r[2])) for r in rows]
-
-    def _cost(self, period: Period) -> float:
-        """API spending in the period, when a remote backend recorded calls in the ledger."""
-        tables = {str(r[0]) for r in self.ledger.query("SELECT name FROM sqlite_master")}
-        if "api_calls" not in tables:
-            return 0.0
-        rows = self.ledger.query(
-            "SELECT COALESCE(SUM(cost_usd), 0) FROM api_calls WHERE at > ? AND at <= ?",
-            (_utc(period.start), _utc(period.end)),
-        )
-        return float(rows[0][0])
 
     def custom(self, since: datetime, until: datetime) -> Path:
         path = self.produce(Period("custom", since, until))

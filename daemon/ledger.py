@@ -658,10 +658,14 @@ class Ledger:
             for r in rows
         ]  # fmt: skip
 
-    def spent_since(self, since: datetime) -> float:
+    def spent_since(self, since: datetime, until: datetime | None = None) -> float:
+        """API spending from ``since`` (inclusive) up to ``until`` (inclusive), if given."""
+        bounds = [since] + ([until] if until is not None else [])
+        utc = [b.astimezone(timezone.utc).isoformat(timespec="milliseconds") for b in bounds]
         rows = self._query(
-            "SELECT COALESCE(SUM(cost_usd), 0) FROM api_calls WHERE at >= ?",
-            (since.astimezone(timezone.utc).isoformat(timespec="milliseconds"),),
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM api_calls WHERE at >= ?"
+            + (" AND at <= ?" if until is not None else ""),
+            tuple(utc),
         )
         return float(rows[0][0])
 

@@ -138,3 +138,19 @@ def test_minutes_digest_renders_a_chosen_range_now(settings: Settings, ledger: L
     assert path.name == "digest-2026-03-01_to_2026-03-04.md"
     assert "Draft the project charter" in path.read_text()
     assert ledger.query("SELECT COUNT(*) FROM digests")[0][0] == 0  # on demand: not a period
+
+
+def test_a_digest_shows_what_remote_backends_cost_in_its_period(
+    settings: Settings, ledger: Ledger
+) -> None:
+    from datetime import timedelta, timezone
+
+    from daemon.ledger import ApiCall
+
+    ledger.record_call(ApiCall("openai", "chat", "gpt-4o-mini", "ok", 1.2, cost_usd=0.42))
+    now = datetime.now(timezone.utc)
+    runner = Digests(settings, ledger)
+    covering = runner.custom(now - timedelta(hours=1), now + timedelta(hours=1)).read_text()
+    assert "## API cost\n\n0.42 USD spent on remote backends in this period." in covering
+    earlier = runner.custom(now - timedelta(days=2), now - timedelta(days=1)).read_text()
+    assert "## API cost" not in earlier
