@@ -32,10 +32,10 @@ sys.path.insert(0, str(REPO / "tests"))
 from fake_openai import FakeOpenAI, Seen, peak_in_flight  # type: ignore[import-not-found]  # noqa: E402
 
 from daemon.api.client import ApiClient  # noqa: E402
+from daemon.assembly import pipeline_for as build_pipeline  # noqa: E402
 from daemon.audio import decode_blocks, probe  # noqa: E402
 from daemon.config import load_settings  # noqa: E402
 from daemon.ledger import Ledger  # noqa: E402
-from daemon.pipeline import Pipeline  # noqa: E402
 from daemon.transcribe import create_transcriber  # noqa: E402
 
 LATENCIES = (1.0, 1.5, 2.0, 2.5)
@@ -83,7 +83,7 @@ def run(recording: Path, concurrency: int, chunk: float, work: Path) -> dict[str
         with Ledger(settings.database) as ledger:
             api = ApiClient(settings.openai, ledger)
             transcriber = create_transcriber(settings.transcriber, api)
-            pipeline = Pipeline(settings, ledger, transcriber, api=api)
+            pipeline = build_pipeline(settings, ledger, transcriber, api=api)
             started = time.monotonic()
             outcome = pipeline.submit(recording, from_inbox=False)
             wall = time.monotonic() - started

@@ -27,9 +27,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from daemon.assembly import pipeline_for as build_pipeline  # noqa: E402
 from daemon.config import load_settings  # noqa: E402
 from daemon.ledger import Ledger  # noqa: E402
-from daemon.pipeline import Pipeline  # noqa: E402
 from daemon.summarize import create_summarizer, summarize  # noqa: E402
 from daemon.summarize.schema import Summary  # noqa: E402
 from daemon.summarize.text import Utterance, from_text, from_transcript  # noqa: E402
@@ -66,7 +66,7 @@ def audio_utterances(wav: Path, cache: Path) -> list[Utterance]:
         {"state_dir": cache / "ledger", "outbox": cache / "reports", "summarizer.name": "none"},
     )
     with Ledger(settings.database) as ledger:
-        pipeline = Pipeline(settings, ledger, create_transcriber(settings.transcriber))
+        pipeline = build_pipeline(settings, ledger, create_transcriber(settings.transcriber))
         outcome = pipeline.submit(wav, from_inbox=False)
         if outcome.recording_id is None or outcome.state == "failed":
             raise SystemExit(f"{wav.name}: {outcome.reason}")

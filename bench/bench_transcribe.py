@@ -43,6 +43,14 @@ DEFAULT_FILES = (
     "librivox_sonnets/sonnet_p003.mp3",
     "jfk/jfk.flac",
 )
+DEFAULT_MEETINGS = BENCH_DIR.parent.parent / "shared" / "meetings"
+# The recording with pauses (see audio.PAUSES_S): corpus clips and two meetings.
+PAUSED_CLIPS = (
+    "librivox_sonnets/sonnet_p001.mp3",
+    "jfk/jfk.flac",
+    "librivox_sonnets/sonnet_p002.mp3",
+)
+PAUSED_MEETINGS = ("m01_eng_standup", "m06_one_on_one")
 TIME_RATIO_TARGET = 1.1
 WER_DELTA_TARGET_POINTS = 0.5
 LONG_RSS_TARGET_MB = 600.0
@@ -111,6 +119,39 @@ def long_file(
     log.info("long file: %s (%.0f s, %d clips)", built.audio, built.duration_s, built.clips)
     text = built.reference.read_text(encoding="utf-8")
     return BenchFile(built.audio.name, built.audio, text, built.duration_s, long=True)
+
+
+def meeting_files(folder: Path) -> list[BenchFile]:
+    """The meetings' synthetic audio; the reference is the spoken text (``<id>.ref.txt``)."""
+    return [
+        BenchFile(
+            f"meetings/{wav.name}",
+            wav,
+            wav.with_suffix(".ref.txt").read_text("utf-8"),
+            audio.duration_seconds(wav),
+        )
+        for wav in sorted(folder.glob("*.wav"))
+        if wav.with_suffix(".ref.txt").is_file()
+    ]
+
+
+def paused_file(
+    corpus: Path, manifest: dict[str, Path | None], meetings: Path, cache: Path
+) -> BenchFile:
+    clips = []
+    for name in PAUSED_CLIPS:
+        reference = manifest.get(name)
+        if reference is None:
+            raise SystemExit(f"cannot build the recording with pauses: no reference for {name}")
+        clips.append(audio.Clip(corpus / name, reference))
+    for name in PAUSED_MEETINGS:
+        clips.insert(
+            len(clips) // 2 + 1, audio.Clip(meetings / f"{name}.wav", meetings / f"{name}.ref.txt")
+        )
+    built = audio.build_paused_file(clips, cache)
+    log.info("recording with pauses: %s (%.0f s)", built.audio, built.duration_s)
+    text = built.reference.read_text(encoding="utf-8")
+    return BenchFile(built.audio.name, built.audio, text, built.duration_s)
 
 
 def resolve_model(explicit: str | None) -> tuple[str, str]:
@@ -335,6 +376,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=1, help="runs per file and system (median time)")
     p.add_argument("--model-path", help="CTranslate2 model folder (default: minutes' 'base')")
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    p.add_argument("--meetings", action="store_true", help="add the meetings' audio (WER)")
+    p.add_argument("--meetings-dir", type=Path, default=DEFAULT_MEETINGS)
+    p.add_argument(
+        "--pauses", action="store_true", help="add the recording with pauses (VAD time saving)"
+    )
     p.add_argument("--cache-dir", type=Path, default=BENCH_DIR / ".cache")
     p.add_argument(
         "--minutes-env",
@@ -360,6 +406,10 @@ def prepare_files(args: argparse.Namespace) -> list[BenchFile]:
         reference = manifest[name]
         assert reference is not None  # select_files rejected files without one
         files.append(corpus_file(args.corpus, name, reference))
+    if args.meetings:
+        files += meeting_files(args.meetings_dir)
+    if args.pauses:
+        files.append(paused_file(args.corpus, manifest, args.meetings_dir, args.cache_dir))
     if args.hours > 0 and not args.skip_long:
         files.append(long_file(args.corpus, manifest, args.hours, args.cache_dir))
     return files
@@ -420,6 +470,8 @@ def _payload(
         "repeat": args.repeat,
         "minutes_command": runners.minutes_command(),
         "minutes_env": args.minutes_env,
+        "meetings": args.meetings,
+        "pauses": list(audio.PAUSES_S) if args.pauses else None,
     }
     return {
         "started": started.isoformat(timespec="seconds"),

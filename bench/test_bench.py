@@ -114,6 +114,19 @@ def test_build_long_file_cycles_clips_with_gaps(tmp_path: Path) -> None:
     assert again == built
 
 
+def test_build_paused_file_surrounds_each_clip_with_the_pauses(tmp_path: Path) -> None:
+    clips = []
+    for name, seconds in (("a", 2.0), ("b", 3.0)):
+        _tone(tmp_path / f"{name}.wav", seconds)
+        (tmp_path / f"{name}.txt").write_text(f"clip {name}\n", encoding="utf-8")
+        clips.append(audio.Clip(tmp_path / f"{name}.wav", tmp_path / f"{name}.txt"))
+    built = audio.build_paused_file(clips, cache_dir=tmp_path / "cache")
+    pauses = sum(audio.PAUSES_S[:3])  # before a, between a and b, after b
+    assert built.duration_s == pytest.approx(5.0 + pauses, abs=0.05)
+    assert built.reference.read_text(encoding="utf-8") == "clip a\nclip b\n"
+    assert audio.build_paused_file(clips, cache_dir=tmp_path / "cache") == built
+
+
 def test_measure_reports_child_peak_memory() -> None:
     # The child holds ~200 MB; the measuring process itself is far smaller.
     code = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"

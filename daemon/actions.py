@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from pathlib import Path
-from typing import Literal
+from datetime import date
 
 from daemon.errors import MinutesError
 from daemon.ledger import Ledger
+from daemon.ledger.summaries import STATUSES as STATUSES
+from daemon.ledger.summaries import MeetingItem
+from daemon.ledger.summaries import Status as Status
+from daemon.ledger.summaries import TrackedItem as TrackedItem
 from daemon.summarize.centrality import content_words
 from daemon.summarize.schema import ActionItem, Summary
 from daemon.summarize.text import Sentence, Utterance, sentences
 
 log = logging.getLogger("daemon.actions")
-
-Status = Literal["open", "done", "dropped"]
-STATUSES: tuple[Status, ...] = ("open", "done", "dropped")
 
 _SAME_TASK = 0.5  # Jaccard of content-word stems above which two tasks are one
 _DONE = re.compile(
@@ -49,28 +46,6 @@ _NOT_YET = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class TrackedItem:
-    id: int
-    recording_id: int
-    meeting_date: date
-    owner: str | None
-    task: str
-    due: date | None
-    due_phrase: str | None
-    evidence: str
-    evidence_start: float | None
-    verified: bool
-    status: Status
-    status_at: datetime | None
-    status_note: str | None
-    mentions: int
-    report: Path | None
-
-    def overdue(self, today: date) -> bool:
-        return self.status == "open" and self.due is not None and self.due < today
-
-
 def _stems(text: str) -> set[str]:
     return {re.sub(r"(?:ing|ed|es|s|e)$", "", w) or w for w in content_words(text)}
 
@@ -82,10 +57,6 @@ def same_task(first: str, second: str) -> bool:
     return len(a & b) / len(a | b) >= _SAME_TASK
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def record(
     ledger: Ledger,
     recording_id: int,
@@ -95,54 +66,17 @@ def record(
 ) -> None:
     """Put a meeting's items and decisions in the ledger; link repeats; apply status news."""
     earlier = [i for i in list_items(ledger, statuses=("open",)) if i.recording_id != recording_id]
-    with ledger.transaction() as db:
-        kept = {
-            (r["owner"], r["task"]): (r["status"], r["status_at"], r["status_note"])
-            for r in db.execute(
-                "SELECT owner, task, status, status_at, status_note FROM action_items "
-                "WHERE recording_id = ? AND status != 'open'",
-                (recording_id,),
-            )
-        }
-        # Summarizing again replaces this meeting's rows; statuses set since are carried over.
-        db.execute("DELETE FROM action_items WHERE recording_id = ?", (recording_id,))
-        db.execute("DELETE FROM decisions WHERE recording_id = ?", (recording_id,))
-        for item in summary.action_items:
-            canonical = _repeat_of(item, earlier, meeting_date)
-            status, status_at, note = kept.get((item.owner, item.task), ("open", None, None))
-            db.execute(
-                "INSERT INTO action_items (recording_id, meeting_date, owner, task, due, "
-                "due_phrase, evidence, evidence_start, verified, status, status_at, status_note, "
-                "linked_to, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    recording_id, meeting_date.isoformat(), item.owner, item.task,
-                    item.due.isoformat() if item.due else None, item.due_phrase,
-                    item.evidence.quote, item.evidence.start, item.evidence.verified,
-                    status, status_at, note, canonical.id if canonical else None, _now(),
-                ),
-            )  # fmt: skip
-            if canonical is not None and item.due is not None and item.due != canonical.due:
-                db.execute(
-                    "UPDATE action_items SET due = ?, due_phrase = ? WHERE id = ?",
-                    (item.due.isoformat(), item.due_phrase, canonical.id),
-                )
-        for decision in summary.decisions:
-            db.execute(
-                "INSERT INTO decisions (recording_id, meeting_date, text, evidence, "
-                "evidence_start, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    recording_id, meeting_date.isoformat(), decision.text,
-                    decision.evidence.quote, decision.evidence.start, _now(),
-                ),
-            )  # fmt: skip
+    items = []
+    for item in summary.action_items:
+        canonical = _repeat_of(item, earlier, meeting_date)
+        moves_due = canonical is not None and item.due is not None and item.due != canonical.due
+        items.append(MeetingItem(item, canonical.id if canonical else None, moves_due))
+    # Summarizing again replaces this meeting's rows; statuses set since are carried over.
+    ledger.summaries.replace_meeting(recording_id, meeting_date, items, summary.decisions)
     for tracked, status, sentence in status_news(earlier, utterances):
         note = f"said in meeting #{recording_id}: {sentence.text}"
         set_status(ledger, tracked.id, status, note=note)
-        with ledger.transaction() as db:
-            db.execute(
-                "UPDATE action_items SET status_recording_id = ? WHERE id = ?",
-                (recording_id, tracked.id),
-            )
+        ledger.summaries.status_said_in(tracked.id, recording_id)
         log.info("action item #%d is now %s (meeting #%d)", tracked.id, status, recording_id)
 
 
@@ -206,15 +140,7 @@ def list_items(
     recording_id: int | None = None,
 ) -> list[TrackedItem]:
     """Items (linked repeats folded into their first mention), oldest meeting first."""
-    marks = ",".join("?" * len(statuses))
-    rows = ledger.query(
-        "SELECT a.*, p.markdown AS report, "
-        "(SELECT COUNT(*) FROM action_items l WHERE l.linked_to = a.id) + 1 AS mentions "
-        "FROM action_items a LEFT JOIN reports p ON p.recording_id = a.recording_id "
-        f"WHERE a.linked_to IS NULL AND a.status IN ({marks}) ORDER BY a.meeting_date, a.id",
-        tuple(statuses),
-    )
-    items = [_item(r) for r in rows]
+    items = ledger.summaries.items(statuses)
     if owner is not None:
         items = [i for i in items if (i.owner or "").lower() == owner.lower()]
     if overdue_on is not None:
@@ -222,26 +148,16 @@ def list_items(
     if due_before is not None:
         items = [i for i in items if i.due is not None and i.due < due_before]
     if recording_id is not None:
-        linked = {
-            int(r[0])
-            for r in ledger.query(
-                "SELECT COALESCE(linked_to, id) FROM action_items WHERE recording_id = ?",
-                (recording_id,),
-            )
-        }
+        linked = ledger.summaries.item_ids_of(recording_id)
         items = [i for i in items if i.id in linked]
     return items
 
 
 def get(ledger: Ledger, item_id: int) -> TrackedItem:
-    rows = ledger.query(
-        "SELECT a.*, p.markdown AS report, 1 AS mentions FROM action_items a "
-        "LEFT JOIN reports p ON p.recording_id = a.recording_id WHERE a.id = ?",
-        (item_id,),
-    )
-    if not rows:
+    item = ledger.summaries.item(item_id)
+    if item is None:
         raise MinutesError(f"no action item #{item_id}")
-    return _item(rows[0])
+    return item
 
 
 def set_status(
@@ -249,32 +165,7 @@ def set_status(
 ) -> TrackedItem:
     """Change an item's status; a linked repeat changes the item it repeats."""
     item = get(ledger, item_id)
-    rows = ledger.query("SELECT linked_to FROM action_items WHERE id = ?", (item_id,))
-    target = int(rows[0][0]) if rows and rows[0][0] is not None else item.id
-    with ledger.transaction() as db:
-        db.execute(
-            "UPDATE action_items SET status = ?, status_at = ?, status_note = ? "
-            "WHERE id = ? OR linked_to = ?",
-            (status, _now(), note, target, target),
-        )
+    first = ledger.summaries.first_mention(item_id)
+    target = first if first is not None else item.id
+    ledger.summaries.set_status(target, status, note)
     return get(ledger, target)
-
-
-def _item(r: sqlite3.Row) -> TrackedItem:
-    return TrackedItem(
-        id=int(r["id"]),
-        recording_id=int(r["recording_id"]),
-        meeting_date=date.fromisoformat(r["meeting_date"]),
-        owner=r["owner"],
-        task=str(r["task"]),
-        due=date.fromisoformat(r["due"]) if r["due"] else None,
-        due_phrase=r["due_phrase"],
-        evidence=str(r["evidence"]),
-        evidence_start=r["evidence_start"],
-        verified=bool(r["verified"]),
-        status=r["status"],
-        status_at=datetime.fromisoformat(r["status_at"]) if r["status_at"] else None,
-        status_note=r["status_note"],
-        mentions=int(r["mentions"]),
-        report=Path(r["report"]) if r["report"] else None,
-    )

@@ -12,6 +12,11 @@ Pauses are found with pydub's silence detection in a window before the chunk lim
 threshold relative to the loudness of that window so that quiet and loud recordings split alike.
 Where the window has no pause the cut is forced and the next chunk starts a little earlier; the
 merge step removes the words the overlap repeats.
+
+Length is capped (issue 8: 13.5 MB of Opus that decoded to ten hours of silence held the queue for
+minutes and made Whisper hallucinate). ``probe`` rejects a file whose container declares more than
+the cap, and ``decode_blocks`` stops as soon as the decoded audio passes it, for headers that lie
+or declare nothing.
 """
 
 from __future__ import annotations
@@ -53,10 +58,16 @@ class AudioInfo:
     sample_rate: int
     channels: int
     creation_time: datetime | None
+    max_seconds: float | None = None
+    """The length cap that ``decode_blocks`` enforces while decoding (None: no cap)."""
 
 
-def probe(path: Path, max_bytes: int | None = None) -> AudioInfo:
-    """Read a file's container header; raise InputError saying why it cannot be used."""
+def probe(path: Path, max_bytes: int | None = None, max_seconds: float | None = None) -> AudioInfo:
+    """Read a file's container header; raise InputError saying why it cannot be used.
+
+    ``max_seconds`` rejects a file that declares a longer duration, and is kept in the result so
+    that ``decode_blocks`` can stop a file whose header understates it.
+    """
     import av
 
     if path.is_dir():
@@ -89,6 +100,8 @@ def probe(path: Path, max_bytes: int | None = None) -> AudioInfo:
             duration = max(duration or 0.0, _declared_wav_seconds(path) or 0.0)
         if duration is not None and duration <= 0:
             raise InputError(path, "has zero duration")
+        if duration is not None and max_seconds is not None and duration > max_seconds:
+            raise InputError(path, _too_long(f"lasts {_hours(duration)}", max_seconds))
         return AudioInfo(
             path=path,
             size=size,
@@ -98,7 +111,16 @@ def probe(path: Path, max_bytes: int | None = None) -> AudioInfo:
             sample_rate=int(stream.codec_context.sample_rate),
             channels=int(stream.codec_context.channels),
             creation_time=_creation_time(dict(container.metadata) | dict(stream.metadata)),
+            max_seconds=max_seconds,
         )
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds:.0f} s"
+
+
+def _too_long(what: str, max_seconds: float) -> str:
+    return f"is too long: it {what}; the limit max_duration_hours is {_hours(max_seconds)}"
 
 
 def _duration(container: object, stream: object) -> float | None:
@@ -200,16 +222,29 @@ def decode_blocks(info: AudioInfo) -> Iterator[Int16Block]:
                     for out in resampler.resample(frame):
                         block = out.to_ndarray().reshape(-1).astype(np.int16, copy=False)
                         decoded += block.size
+                        _enforce_cap(info, decoded)
                         yield block
             for out in resampler.resample(None):
                 block = out.to_ndarray().reshape(-1).astype(np.int16, copy=False)
                 decoded += block.size
+                _enforce_cap(info, decoded)
                 yield block
         except av.FFmpegError as exc:
             raise InputError(
                 path, f"could not be decoded after {decoded / SAMPLE_RATE:.1f} s ({exc})"
             ) from exc
     _check_complete(info, decoded, packets, bad)
+
+
+def _enforce_cap(info: AudioInfo, decoded: int) -> None:
+    """Stop a file whose header understated its length (or stated none) at the cap.
+
+    Checked block by block, so at most one block more than the cap is ever decoded, and nothing
+    past it reaches the transcriber.
+    """
+    if info.max_seconds is not None and decoded > info.max_seconds * SAMPLE_RATE:
+        cap = _hours(info.max_seconds)
+        raise InputError(info.path, _too_long(f"decodes to more than {cap}", info.max_seconds))
 
 
 def _check_complete(info: AudioInfo, decoded: int, packets: int, bad: int) -> None:
@@ -239,14 +274,20 @@ def split_at_pauses(blocks: Iterator[Int16Block], settings: ChunkingSettings) ->
         pending_len += block.size
         while pending_len >= max_len:
             buffer = np.concatenate(pending)
+            pending = []
             cut, forced = _choose_cut(buffer[:max_len], settings)
-            yield _chunk(index, offset, overlap, buffer[:cut])
+            chunk = _chunk(index, offset, overlap, buffer[:cut])
             index += 1
             overlap = int(settings.overlap_seconds * SAMPLE_RATE) if forced else 0
             overlap = min(overlap, cut // 2)
             offset += cut - overlap
-            rest = buffer[cut - overlap :]
+            # A copy, not a view: a view would keep the whole int16 buffer alive while the
+            # chunk is transcribed. Only the chunk's float32 samples stay in memory meanwhile.
+            rest = buffer[cut - overlap :].copy()
+            del buffer
             pending, pending_len = [rest], rest.size
+            yield chunk
+            del chunk  # before decoding the next chunk's blocks
     if pending_len > 0:
         buffer = np.concatenate(pending)
         if index == 0 or buffer.size > overlap:
@@ -259,8 +300,15 @@ def _chunk(index: int, offset: int, overlap: int, samples: Int16Block) -> Chunk:
         start=offset / SAMPLE_RATE,
         end=(offset + samples.size) / SAMPLE_RATE,
         overlap=overlap / SAMPLE_RATE,
-        samples=samples.astype(np.float32) / 32768.0,
+        samples=_to_float(samples),
     )
+
+
+def _to_float(samples: Int16Block) -> npt.NDArray[np.float32]:
+    """faster-whisper's scaling (s16 / 32768), in place: one float32 array, not two."""
+    out = samples.astype(np.float32)
+    out /= 32768.0
+    return out
 
 
 def _choose_cut(window: Int16Block, settings: ChunkingSettings) -> tuple[int, bool]:

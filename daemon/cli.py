@@ -20,10 +20,14 @@ import click
 
 from daemon import __version__
 from daemon.config import Settings, find_config_file, load_settings, masked
-from daemon.errors import ConfigError, MinutesError
+from daemon.errors import ConfigError, InputError, MinutesError
 from daemon.ledger import Ledger
+from daemon.terminal import TerminalSafeFormatter, terminal_safe
 
 log = logging.getLogger("daemon.cli")
+
+# `minutes process` on a recording another Minutes process holds the lease of.
+BUSY_EXIT = 8
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,12 +83,10 @@ def _setup_logging(settings: Settings, verbose: int, quiet_default: bool = False
         level = "WARNING"
     if verbose:
         level = "DEBUG" if verbose > 1 else "INFO"
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    # Log lines quote file names and reasons from outside: shown inert (issue 8).
+    handler.setFormatter(TerminalSafeFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     # Third-party chatter stays at WARNING unless debugging.
     for noisy in ("faster_whisper", "watchdog", "httpx", "httpx2", "openai", "apscheduler"):
         logging.getLogger(noisy).setLevel("DEBUG" if verbose > 1 else "WARNING")
@@ -107,19 +109,15 @@ def run(polling: bool | None, **params: Any) -> None:
         params["assignments"] = (*params["assignments"], "polling=true")
     settings = _settings(params)
     _setup_logging(settings, params["verbose"])
-    from daemon.api.client import api_client_for
+    from daemon.assembly import assemble
     from daemon.service import Service
-    from daemon.transcribe import create_transcriber
 
     stop = threading.Event()
     with _stop_on_signals(stop), Ledger(settings.database) as ledger:
-        api = api_client_for(settings, ledger, stop)
-        transcriber = create_transcriber(settings.transcriber, api)
-        load = getattr(transcriber, "load", None)
-        if load is not None:
-            load()  # fail now, not at the first recording, if the model is unusable
+        app = assemble(settings, ledger, stop)
+        app.transcriber.load()  # fail now, not at the first recording, if the model is unusable
         log.info("minutes %s: inbox %s, outbox %s", __version__, settings.inbox, settings.outbox)
-        Service(settings, ledger, transcriber, stop, api=api).run()
+        Service(settings, ledger, app.transcriber, stop, api=app.api).run()
 
 
 @contextmanager
@@ -147,33 +145,41 @@ def process(files: tuple[Path, ...], **params: Any) -> None:
     """Process FILES now and print the path of each report."""
     settings = _settings(params)
     _setup_logging(settings, params["verbose"], quiet_default=True)
-    from daemon.api.client import api_client_for
-    from daemon.pipeline import Pipeline
+    from daemon.assembly import assemble
     from daemon.progress import progress_bar
-    from daemon.transcribe import create_transcriber
 
-    failures = 0
+    failures: list[int] = []  # exit codes, first one wins
+    busy = 0
     stop = threading.Event()
     with _stop_on_signals(stop), Ledger(settings.database) as ledger:
-        api = api_client_for(settings, ledger, stop)
-        transcriber = create_transcriber(settings.transcriber, api)
-        pipeline = Pipeline(settings, ledger, transcriber, stop=stop, api=api)
+        pipeline = assemble(settings, ledger, stop).pipeline
         for path in files:
             if not path.exists():
-                click.echo(f"minutes: error: {path}: no such file", err=True)
-                failures += 1
+                click.echo(f"minutes: error: {terminal_safe(path)}: no such file", err=True)
+                failures.append(InputError.exit_code)
                 continue
-            with progress_bar(path.name) as update:
+            name = terminal_safe(path.name)
+            with progress_bar(name) as update:
                 outcome = pipeline.submit(path, from_inbox=False, progress=update)
+            reason = terminal_safe(outcome.reason or "")
             if outcome.state == "failed":
-                click.echo(f"minutes: error: {path.name}: {outcome.reason}", err=True)
-                failures += 1
+                click.echo(f"minutes: error: {name}: {reason}", err=True)
+                failures.append(outcome.exit_code)
+            elif outcome.state == "busy":
+                click.echo(
+                    f"minutes: error: {name}: {reason}; "
+                    "its report appears when that process is done",
+                    err=True,
+                )
+                busy += 1
             elif outcome.report is not None:
                 if outcome.state == "duplicate":
-                    click.echo(f"{path.name}: {outcome.reason}; its report:", err=True)
-                click.echo(str(outcome.report))
+                    click.echo(f"{name}: {reason}; its report:", err=True)
+                click.echo(terminal_safe(outcome.report))
     if failures:
-        sys.exit(3)
+        sys.exit(failures[0])
+    if busy:
+        sys.exit(BUSY_EXIT)
 
 
 @cli.command(name="summarize")
@@ -212,14 +218,10 @@ def summarize_command(
             summary = summarize_text_file(file, settings.summarizer, day, api)
         click.echo(summary.model_dump_json(indent=2) if as_json else _summary_text(summary))
         return
-    from daemon.pipeline import Pipeline
-    from daemon.transcribe import create_transcriber
+    from daemon.assembly import assemble
 
     with Ledger(settings.database) as ledger:
-        api = api_client_for(settings, ledger)
-        transcriber = create_transcriber(settings.transcriber, api)
-        pipeline = Pipeline(settings, ledger, transcriber, api=api)
-        report = pipeline.resummarize(recording_id or 0, day)
+        report = assemble(settings, ledger).pipeline.resummarize(recording_id or 0, day)
         if as_json:
             stored = ledger.summary(recording_id or 0)
             click.echo(stored[1].model_dump_json(indent=2) if stored else "null")
@@ -234,7 +236,8 @@ def _summary_text(summary: Any) -> str:
         lines.append(f"- [ ] {item.owner or 'unassigned'}: {item.task}{due}")
     lines.extend(f"- decided: {d.text}" for d in summary.decisions)
     lines.extend(f"- open: {q}" for q in summary.open_questions)
-    return "\n".join(lines)
+    # Model output: each line is made inert; only the newlines between them are layout.
+    return "\n".join(terminal_safe(line) for line in lines)
 
 
 @cli.command()
@@ -279,12 +282,28 @@ def retry(ids: tuple[int, ...], **params: Any) -> None:
     """Re-queue failed recordings (all, or the given IDs)."""
     settings = _settings(params)
     _setup_logging(settings, params["verbose"], quiet_default=True)
-    from daemon.status import requeue_failed
+    from daemon.assembly import Assembly, assemble
+    from daemon.progress import progress_bar
+    from daemon.retry import retry_failed
 
-    with Ledger(settings.database) as ledger:
-        moved = requeue_failed(ledger, settings, ids)
+    stop = threading.Event()
+    with _stop_on_signals(stop), Ledger(settings.database) as ledger:
+        app: Assembly | None = None
+
+        def process_in_place(path: Path) -> str:
+            nonlocal app
+            app = app or assemble(settings, ledger, stop)
+            with progress_bar(path.name) as update:
+                outcome = app.pipeline.submit(path, from_inbox=False, progress=update)
+            if outcome.state == "failed":
+                return f"failed again: {outcome.reason}"
+            if outcome.report is None:
+                return outcome.reason or outcome.state
+            return f"processed in place: {outcome.report}"
+
+        moved = retry_failed(ledger, settings, ids, process_in_place)
     for line in moved:
-        click.echo(line)
+        click.echo(terminal_safe(line))
     if not moved:
         click.echo("nothing to retry")
 
@@ -345,7 +364,7 @@ def _status_command(name: str, status: str, help_text: str) -> None:
         settings = _settings(ctx.obj or {})
         with Ledger(settings.database) as ledger:
             item = actions.set_status(ledger, item_id, status, note)  # type: ignore[arg-type]
-        click.echo(f"#{item.id} {item.task}: {item.status}")
+        click.echo(f"#{item.id} {terminal_safe(item.task)}: {item.status}")
 
 
 _status_command("done", "done", "Mark action item ID as done.")
@@ -434,7 +453,7 @@ def main() -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except MinutesError as exc:
-        click.echo(f"minutes: error: {exc.message}", err=True)
+        click.echo(f"minutes: error: {terminal_safe(exc.message)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo("minutes: interrupted", err=True)

@@ -66,6 +66,13 @@ class TranscriberSettings(_Section):
     beam_size: int = Field(5, ge=1, le=20)
     language: str = Field("auto", description="ISO code such as 'en', or 'auto' to detect")
     initial_prompt: str = Field("", description="vocabulary hint: names and jargon to expect")
+    # Silero VAD (shipped with faster-whisper) drops non-speech before Whisper sees it: faster on
+    # recordings with pauses, and no "You You You" hallucinated over silence. Measured with
+    # bench/bench_transcribe.py --meetings --pauses, with and without it (bench/README.md).
+    vad: bool = Field(True, description="local: skip non-speech with faster-whisper's Silero VAD")
+    vad_min_silence_ms: int = Field(
+        2000, ge=100, description="local: shortest non-speech the VAD cuts out"
+    )
     concurrency: int = Field(
         4, ge=1, le=32, description="openai: chunks of one recording sent at the same time"
     )
@@ -282,6 +289,9 @@ class Settings(BaseSettings):
     polling: bool = Field(False, description="use a polling observer instead of native events")
     polling_interval: float = Field(2.0, gt=0.0)
     max_file_mb: float = Field(4096.0, gt=0.0, description="larger recordings are rejected")
+    # A few MB of Opus can decode to ten hours of silence (issue 8): such a file is rejected at
+    # probe time by its declared length, and decoding stops once it passes the cap.
+    max_duration_hours: float = Field(8.0, gt=0.0, description="longer recordings are rejected")
     extensions: list[str] = Field(default_factory=lambda: list(AUDIO_EXTENSIONS))
     ignore: list[str] = Field(default_factory=lambda: list(IGNORED_PATTERNS))
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -27,6 +27,9 @@ def print_costs(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
+
+    from daemon.terminal import terminal_safe
 
     console = Console(soft_wrap=not sys.stdout.isatty())
     for group in groups:
@@ -35,7 +38,8 @@ def print_costs(
             table.add_column(column, justify="left" if column == group else "right")
         for row in report[group]:
             table.add_row(
-                str(row["key"]), str(row["calls"]), f"{row['cost'] or 0.0:.4f}",
+                Text(terminal_safe(str(row["key"]))), str(row["calls"]),
+                f"{row['cost'] or 0.0:.4f}",
                 str(row["tokens_in"] or 0), str(row["tokens_out"] or 0),
                 f"{(row['audio_seconds'] or 0.0) / 60:.1f}",
             )  # fmt: skip

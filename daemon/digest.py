@@ -8,6 +8,9 @@ written, which is when people could first read it.
 The ledger, not the scheduler, decides which digests exist. ``catch_up`` lists every fire time
 since the ledger began digesting, and produces each one that has no row yet, so a daemon that was
 down at 17:00 writes the missed digest when it starts, and never writes one twice.
+
+Every digest written, scheduled or on demand (``minutes digest``), goes to the delivery hooks:
+unless told otherwise, ``Digests`` delivers through ``settings.hooks`` itself (issue 8).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from daemon import __version__
 from daemon.actions import TrackedItem, list_items
 from daemon.config import Settings
 from daemon.files import atomic_write_text
+from daemon.hooks import Hooks
 from daemon.ledger import Ledger
 from daemon.render import MarkdownSafe, make_environment, title_from_name
 
@@ -84,7 +88,7 @@ class Digests:
         self.ledger = ledger
         self.zone = zone(settings)
         self.clock = clock or (lambda: datetime.now(self.zone))
-        self.on_written = on_written
+        self.on_written = on_written or deliver_to(Hooks(settings.hooks))
         self.env = make_environment(settings.templates)
         self.folder = settings.outbox / settings.digest.folder
 
@@ -100,10 +104,7 @@ class Digests:
         epoch = datetime.fromisoformat(self.ledger.meta("digest_epoch", _utc(now)))
         due: list[Period] = []
         for kind, cron in self.schedules().items():
-            done = {
-                str(r[0])
-                for r in self.ledger.query("SELECT period_end FROM digests WHERE kind = ?", (kind,))
-            }
+            done = self.ledger.digests.period_ends(kind)
             for start, end in self._fire_windows(cron, epoch, now):
                 if _utc(end) not in done:
                     due.append(Period(kind, start, end))
@@ -143,17 +144,12 @@ class Digests:
             markdown = self.env.get_template(DIGEST_TEMPLATE).render(context)
             atomic_write_text(path, markdown)
         if period.kind != "custom":
-            with self.ledger.transaction() as db:
-                db.execute(
-                    "INSERT OR IGNORE INTO digests (kind, period_start, period_end, path, "
-                    "meetings, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        period.kind, _utc(period.start), _utc(period.end),
-                        str(path) if path else None, len(context["meetings"]), _utc(self.clock()),
-                    ),
-                )  # fmt: skip
+            self.ledger.digests.record(
+                period.kind, _utc(period.start), _utc(period.end), path,
+                len(context["meetings"]), _utc(self.clock()),
+            )  # fmt: skip
         log.info("digest %s: %s", period.label, path or "skipped (no meetings)")
-        if path is not None and self.on_written is not None:
+        if path is not None:
             self.on_written(path, period)
         return path
 
@@ -171,7 +167,7 @@ class Digests:
             "period": period,
             "zone": str(self.zone),
             "meetings": meetings,
-            "decisions": self._decisions(ids),
+            "decisions": self.ledger.summaries.decisions_of(ids),
             "opened": _by_owner(opened),
             "done": _by_owner(done),
             "overdue": _by_owner(overdue),
@@ -186,42 +182,30 @@ class Digests:
         return MarkdownSafe(quote(os.path.relpath(report, self.folder)) if report else "")
 
     def _meetings(self, period: Period) -> list[Meeting]:
-        rows = self.ledger.query(
-            "SELECT r.id, r.source_name, r.duration, r.meeting_date, r.recorded_at, p.markdown, "
-            "s.summary FROM reports p JOIN recordings r ON r.id = p.recording_id "
-            "LEFT JOIN summaries s ON s.recording_id = r.id "
-            "WHERE p.created_at > ? AND p.created_at <= ? ORDER BY r.recorded_at, r.id",
-            (_utc(period.start), _utc(period.end)),
-        )
-        meetings = []
-        for r in rows:
-            day = r["meeting_date"] or (r["recorded_at"] or "")[:10]
-            meetings.append(
-                Meeting(
-                    recording_id=int(r["id"]),
-                    title=title_from_name(str(r["source_name"])),
-                    meeting_date=date.fromisoformat(day) if day else None,
-                    report=Path(r["markdown"]),
-                    duration=r["duration"],
-                )
+        return [
+            Meeting(
+                recording_id=m.recording_id,
+                title=title_from_name(m.source_name),
+                meeting_date=m.day,
+                report=m.report,
+                duration=m.duration,
             )
-        return meetings
-
-    def _decisions(self, ids: set[int]) -> list[tuple[str, int, date]]:
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self.ledger.query(
-            "SELECT text, recording_id, meeting_date FROM decisions "
-            f"WHERE recording_id IN ({marks}) ORDER BY meeting_date, id",
-            tuple(ids),
-        )
-        return [(str(r[0]), int(r[1]), date.fromisoformat(r[2])) for r in rows]
+            for m in self.ledger.digests.meetings(_utc(period.start), _utc(period.end))
+        ]
 
     def custom(self, since: datetime, until: datetime) -> Path:
         path = self.produce(Period("custom", since, until))
         assert path is not None  # custom digests are always written
         return path
+
+
+def deliver_to(hooks: Hooks) -> Callable[[Path, Period], None]:
+    """What to do with each digest written: hand it to the delivery hooks."""
+
+    def deliver(path: Path, period: Period) -> None:
+        hooks.delivered("digest", path, {"period": period.label})
+
+    return deliver
 
 
 def _by_owner(items: list[TrackedItem]) -> list[tuple[str, list[TrackedItem]]]:

@@ -6,13 +6,18 @@ from pathlib import Path
 
 
 class MinutesError(Exception):
-    """Base of every error Minutes reports to a person."""
+    """Base of every error Minutes reports to a person.
+
+    ``message`` is the whole line the CLI prints; ``reason`` the part that says what went wrong,
+    which a failed recording keeps (its subclasses leave out the file or backend it names).
+    """
 
     exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = message
 
 
 class ConfigError(MinutesError):

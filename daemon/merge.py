@@ -25,7 +25,8 @@ def merge(chunks: Sequence[ChunkTranscript], duration: float, provenance: Proven
         if chunk.overlap > 0 and segments and incoming:
             incoming = _drop_repeated_words(segments, incoming, chunk.start + chunk.overlap)
         segments.extend(incoming)
-    language = chunks[0].language if chunks else "unknown"
+    # A chunk with no speech detects no language; the first one that heard speech says it.
+    language = next((c.language for c in chunks if c.language), "unknown")
     return Transcript(
         segments=tuple(segments),
         paragraphs=paragraphs(segments),

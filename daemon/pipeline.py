@@ -1,48 +1,63 @@
-"""One recording, start to finish.
+"""One recording, start to finish: identify it, take its lease, run the stages, file it away.
 
-Identify, probe, transcribe chunk by chunk, merge, render, file away.
+The stages and their contract are in ``daemon.stages``: each has one checkpoint in the ledger,
+and a restart continues at the first unfinished one. This module owns what comes before and
+after them:
 
-Every stage leaves its result in the ledger before the next starts, so a recording whose process
-died resumes where it stopped: finished chunks are read back, never transcribed again. A
-recording that cannot be processed ends in the failed folder with a ``.error.txt`` beside it; the
-pipeline returns and the daemon goes on with the next file.
-
-A transcriber with ``concurrency`` above 1 (a remote API) gets up to that many chunks at once;
-each is checkpointed the moment it finishes, whatever the order. A remote API that must not be
-called now (``ApiDeferred``: paused, rate limited, waiting for a batch) leaves the recording
-queued with the reason; when it is taken up again, a transcript already made under the same plan
-is reused, so only the missing work is paid for.
+- **Identity.** A recording is the SHA-256 of its bytes. Only regular files are read (a FIFO
+  would block the reader forever); the same bytes under another name are a duplicate.
+- **The lease.** One process owns a recording at a time. Two ``minutes process`` on the same
+  file, or a ``process`` beside the daemon, would otherwise both transcribe it and fight over
+  the checkpoints. The loser is told who holds it; a holder that died (same host, pid gone) or
+  whose lease expired loses it.
+- **Failure.** A recording that cannot be processed ends in the failed folder with a
+  ``.error.txt`` beside it; the pipeline returns and the daemon goes on. Nothing that goes wrong
+  with one recording, not even filing it away, may end the daemon.
 """
 
 from __future__ import annotations
 
-import contextvars
-import hashlib
-import json
 import logging
+import os
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from daemon import actions
-from daemon.audio import AudioInfo, decode_blocks, probe, recorded_at, split_at_pauses
+from daemon import failpoints
 from daemon.config import ChunkingSettings, Settings
-from daemon.errors import ApiDeferred, Interrupted, MinutesError, ModelError
-from daemon.files import atomic_write_text, move_unique, sha256_file
+from daemon.errors import (
+    ApiDeferred,
+    InputError,
+    Interrupted,
+    LedgerError,
+    MinutesError,
+    ModelError,
+)
+from daemon.files import (
+    atomic_write_text,
+    check_regular,
+    move_unique,
+    sha256_file,
+    sidecar_path,
+)
 from daemon.hooks import Hooks
 from daemon.ledger import Ledger, RecordingRow
-from daemon.merge import merge
-from daemon.models import Chunk, ChunkTranscript, Recording, Report, Transcript
-from daemon.render import Renderer, ReportInput
-from daemon.search import index_recording
-from daemon.summarize import create_summarizer, summarize
-from daemon.summarize.schema import Summary
-from daemon.summarize.text import from_transcript
+from daemon.models import Recording, Report
+from daemon.stages import (
+    Job,
+    ProbeStage,
+    ProgressFn,
+    RenderStage,
+    Stage,
+    SummarizeStage,
+    TranscribeStage,
+)
+from daemon.summarize import Summarizer
 from daemon.transcribe import Transcriber
 
 if TYPE_CHECKING:
@@ -50,18 +65,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("daemon.pipeline")
 
-ProgressFn = Callable[[float, float], None]
-"""Called with (seconds of audio done, total seconds) after each chunk."""
-
-_PROMPT_TAIL_WORDS = 40
+# Renewed at every stage and every chunk; it only matters for a holder on another machine,
+# since a dead holder on this one is noticed by its pid at once.
+LEASE_SECONDS = 1800.0
 
 
 @dataclass(frozen=True)
 class Outcome:
     recording_id: int | None
-    state: Literal["done", "failed", "duplicate", "skipped"]
+    state: Literal["done", "failed", "duplicate", "skipped", "busy"]
     report: Path | None = None
     reason: str | None = None
+    exit_code: int = 0
+    """For a failure: the exit code of the error that caused it (``minutes process`` exits so)."""
 
 
 class Pipeline:
@@ -70,6 +86,7 @@ class Pipeline:
         settings: Settings,
         ledger: Ledger,
         transcriber: Transcriber,
+        summarizer: Summarizer | None,
         *,
         stop: threading.Event | None = None,
         api: ApiClient | None = None,
@@ -77,15 +94,26 @@ class Pipeline:
         self.settings = settings
         self.ledger = ledger
         self.transcriber = transcriber
-        self.renderer = Renderer(settings.templates)
-        self.hooks = Hooks(settings.hooks)
+        self.summarizer = summarizer
         self.stop = stop or threading.Event()
-        if api is None and settings.summarizer.name == "openai":
-            from daemon.api.client import ApiClient
-
-            api = ApiClient(settings.openai, ledger, stop=self.stop)
         self.api = api
-        self.summarizer = create_summarizer(settings.summarizer, api)
+        self.hooks = Hooks(settings.hooks)
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def stages(self, recording_id: int, progress: ProgressFn | None = None) -> list[Stage]:
+        transcribe = TranscribeStage(
+            self.settings,
+            self.ledger,
+            self.transcriber,
+            self.stop,
+            self._renewing(recording_id, progress),
+        )
+        return [
+            ProbeStage(self.settings, self.ledger),
+            transcribe,
+            SummarizeStage(self.ledger, self.summarizer, transcribe.plan_key()),
+            RenderStage(self.settings, self.ledger, self.summarizer, self.hooks),
+        ]
 
     # Identification ---------------------------------------------------------------------------
 
@@ -104,45 +132,65 @@ class Pipeline:
         resolving "tomorrow" and "by Friday".
         """
         path = path.absolute()
-        if not path.exists():
+        try:
+            # Decided with stat alone: opening a FIFO would block this thread for good.
+            readable = check_regular(path, self.settings.inbox if from_inbox else None)
+        except FileNotFoundError:
             return Outcome(None, "skipped", reason="the file is gone")
-        if path.is_dir():
-            row = self.ledger.add_recording(sha256=None, path=path, size=None, mtime_ns=None)
-            return self._fail(row, "is a folder, not an audio file", "identify", from_inbox)
-        stat = path.stat()
-        known = self.ledger.source_of(path, stat.st_size, stat.st_mtime_ns)
+        except InputError as exc:
+            return self._reject(path, exc.reason, from_inbox)
+        info = os.stat(readable)
+        known = self.ledger.source_of(path, info.st_size, info.st_mtime_ns)
         if known is not None and self.ledger.get(known).state == "done":
             row = self.ledger.get(known)
             return Outcome(row.id, "skipped", row.report, "already processed")
-        sha256 = sha256_file(path)
-        row_or_none = self.ledger.find_sha(sha256)
-        if row_or_none is None:
-            row = self.ledger.add_recording(
-                sha256=sha256, path=path, size=stat.st_size, mtime_ns=stat.st_mtime_ns
-            )
-        elif row_or_none.state == "done":
-            return self._duplicate(row_or_none, path, stat.st_size, stat.st_mtime_ns, from_inbox)
-        else:
-            row = row_or_none
+        sha256 = sha256_file(readable)
+        row = self._identify(path, sha256, info.st_size, info.st_mtime_ns)
+        if row.state == "done":
+            return self._duplicate(row, path, info.st_size, info.st_mtime_ns, from_inbox)
+        lease = self.ledger.claim(row.id, self.owner, LEASE_SECONDS)
+        if lease is None:
+            holder = self.ledger.holder(row.id)
+            where = f"pid {holder.pid} on {holder.host}" if holder else "another process"
+            log.info("recording #%d %s is being processed by %s", row.id, path.name, where)
+            return Outcome(row.id, "busy", reason=f"being processed by {where}")
+        try:
+            row = self.ledger.get(row.id)  # it may have moved on while we hashed
+            if row.state == "done":
+                return self._duplicate(row, path, info.st_size, info.st_mtime_ns, from_inbox)
             if row.path != path:
                 # Renamed, moved back from failed/, or dropped again: carry on under the new path.
-                self.ledger.add_source(row.id, path, stat.st_size, stat.st_mtime_ns, "renamed")
+                self.ledger.add_source(row.id, path, info.st_size, info.st_mtime_ns, "renamed")
                 self.ledger.update(row.id, path=path)
-                row = self.ledger.get(row.id)
-        if meeting_date is not None:
-            self.ledger.update(row.id, meeting_date=meeting_date)
-            row = self.ledger.get(row.id)
-        return self._process(row, from_inbox, progress)
+            if meeting_date is not None:
+                self.ledger.update(row.id, meeting_date=meeting_date)
+            return self._process(self.ledger.get(row.id), from_inbox, progress)
+        finally:
+            self.ledger.release(row.id, self.owner)
+
+    def _identify(self, path: Path, sha256: str, size: int, mtime_ns: int) -> RecordingRow:
+        row = self.ledger.find_sha(sha256)
+        if row is not None:
+            return row
+        try:
+            return self.ledger.add_recording(sha256=sha256, path=path, size=size, mtime_ns=mtime_ns)
+        except LedgerError:
+            # Another process added the same bytes a moment ago (the sha256 is unique).
+            row = self.ledger.find_sha(sha256)
+            if row is None:
+                raise
+            return row
 
     def _duplicate(
         self, original: RecordingRow, path: Path, size: int, mtime_ns: int, from_inbox: bool
     ) -> Outcome:
-        self.ledger.add_source(original.id, path, size, mtime_ns, "duplicate")
+        if path != original.path:
+            self.ledger.add_source(original.id, path, size, mtime_ns, "duplicate")
         log.info(
             "%s has the same content as recording #%d (%s); no new report",
             path.name, original.id, original.report.name if original.report else "no report",
         )  # fmt: skip
-        if from_inbox:
+        if from_inbox and path != original.path:
             self._dispose(path)
         return Outcome(original.id, "duplicate", original.report, f"same content as #{original.id}")
 
@@ -152,229 +200,67 @@ class Pipeline:
         from daemon.api.client import for_recording
 
         with for_recording(row.id):
-            return self._process_recording(row, from_inbox, progress)
+            return self._run_stages(row, from_inbox, progress)
 
-    def _process_recording(
+    def _run_stages(
         self, row: RecordingRow, from_inbox: bool, progress: ProgressFn | None
     ) -> Outcome:
-        started = time.monotonic()
-        stage = "probe"
-        reusable = row.stage in ("summarize", "render") and row.plan_key == self.plan_key()
-        self.ledger.set_state(row.id, "processing", stage=stage)
+        job = Job(row=row, from_inbox=from_inbox, started=time.monotonic())
+        self.ledger.set_state(row.id, "processing", stage=row.stage or "probe")
         log.info("recording #%d %s: processing", row.id, row.path.name)
+        stage_name = row.stage or "probe"
+        fresh = False  # once a stage has run, every later one runs: its input is new
         try:
-            info = probe(row.path, int(self.settings.max_file_mb * 2**20))
-            recording = Recording(
-                id=row.id,
-                sha256=row.sha256 or "",
-                path=row.path,
-                recorded_at=recorded_at(info),
-                duration=info.duration,
-            )
-            self.ledger.update(row.id, recorded_at=recording.recorded_at, duration=info.duration)
-            stage = "transcribe"
-            self.ledger.update(row.id, stage=stage)
-            transcript = self.ledger.transcript(row.id) if reusable else None
-            if transcript is None:
-                chunks = self._transcribe(row.id, info, progress)
-                duration = max(info.duration, chunks[-1].end if chunks else 0.0)
-                transcript = merge(chunks, duration, self.transcriber.provenance())
-                self.ledger.save_transcript(row.id, transcript)
-            elif progress is not None:
-                progress(transcript.duration, transcript.duration)
-            stage = "summarize"
-            self.ledger.update(row.id, stage=stage)
-            summary = self._summarize(row, recording, transcript)
-            stage = "render"
-            self.ledger.update(row.id, stage=stage)
-            elapsed = time.monotonic() - started
-            report = self._render(row, recording, transcript, summary, elapsed)
+            for stage in self.stages(row.id, progress):
+                if not stage.applies(job):
+                    continue
+                stage_name = stage.name
+                resumed = None if fresh else stage.resume(job)
+                if resumed is not None:
+                    job = resumed
+                    log.debug("recording #%d: %s resumed from the ledger", row.id, stage.name)
+                    continue
+                self.ledger.update(row.id, stage=stage.name)
+                job = stage.run(job)
+                fresh = True
+                self._renew(row.id)
+                failpoints.reached(f"after:{stage.name}")
         except (Interrupted, ModelError):
             raise  # not this recording's fault: it stays queued and resumes later
         except ApiDeferred as exc:
-            self.ledger.set_state(row.id, "queued", stage=stage, error=f"waiting: {exc.reason}")
-            log.info("recording #%d waits at %s: %s", row.id, stage, exc.reason)
+            self.ledger.set_state(
+                row.id, "queued", stage=stage_name, error=f"waiting: {exc.reason}"
+            )
+            log.info("recording #%d waits at %s: %s", row.id, stage_name, exc.reason)
             raise
         except MinutesError as exc:
-            return self._fail(row, getattr(exc, "reason", exc.message), stage, from_inbox)
+            return self._fail(row, exc.reason, stage_name, from_inbox, exc.exit_code)
         except Exception as exc:
-            log.exception("recording #%d: unexpected error at %s", row.id, stage)
-            return self._fail(row, f"unexpected error: {exc!r}", stage, from_inbox)
+            log.exception("recording #%d: unexpected error at %s", row.id, stage_name)
+            return self._fail(row, f"unexpected error: {exc!r}", stage_name, from_inbox)
+        assert job.report is not None
         # Only now, with the report on disk, is the source moved.
         if from_inbox:
             self._dispose(row.path)
         self.ledger.set_state(row.id, "done")
-        log.info("recording #%d: report %s (%.1f s)", row.id, report.markdown.name, elapsed)
-        return Outcome(row.id, "done", report.markdown)
+        failpoints.reached("after:file")
+        elapsed = time.monotonic() - job.started
+        log.info("recording #%d: report %s (%.1f s)", row.id, job.report.markdown.name, elapsed)
+        return Outcome(row.id, "done", job.report.markdown)
 
-    def _transcribe(
-        self, recording_id: int, info: AudioInfo, progress: ProgressFn | None
-    ) -> list[ChunkTranscript]:
-        plan_key = self.plan_key()
-        self.ledger.begin_plan(recording_id, plan_key)
-        done = self.ledger.chunks(recording_id, plan_key)
-        configured = self.settings.transcriber.language
-        language = None if configured == "auto" else configured
-        if language is None and done:
-            language = done[min(done)].language
-        chunks = split_at_pauses(decode_blocks(info), self.chunking())
-        concurrency = int(getattr(self.transcriber, "concurrency", 1))
-        if concurrency > 1:
-            return self._transcribe_concurrently(
-                recording_id, plan_key, chunks, done, language, concurrency, info, progress
-            )
-        results: list[ChunkTranscript] = []
-        previous = ""
-        for chunk in chunks:
-            result = done.get(chunk.index)
-            if result is None:
-                if self.stop.is_set():
-                    raise Interrupted(f"stopped before chunk {chunk.index}; it resumes on restart")
-                prompt = _prompt(self.settings.transcriber.initial_prompt, previous)
-                result = self.transcriber.transcribe(chunk, language=language, prompt=prompt)
-                self.ledger.save_chunk(recording_id, plan_key, result)
-                log.debug(
-                    "recording #%d: chunk %d done in %.1f s",
-                    recording_id,
-                    chunk.index,
-                    result.elapsed,
-                )
-            language = language or result.language
-            previous = " ".join(s.text for s in result.segments) or previous
-            results.append(result)
+    def _renewing(self, recording_id: int, progress: ProgressFn | None) -> ProgressFn:
+        """Chunks can take minutes each: renew the lease as each one finishes."""
+
+        def update(done: float, total: float) -> None:
+            self._renew(recording_id)
             if progress is not None:
-                progress(chunk.end, max(info.duration, chunk.end))
-        return results
+                progress(done, total)
 
-    def _transcribe_concurrently(
-        self,
-        recording_id: int,
-        plan_key: str,
-        chunks: Iterator[Chunk],
-        done: dict[int, ChunkTranscript],
-        language: str | None,
-        concurrency: int,
-        info: AudioInfo,
-        progress: ProgressFn | None,
-    ) -> list[ChunkTranscript]:
-        """Up to ``concurrency`` chunks in flight; each is checkpointed as soon as it finishes.
+        return update
 
-        A chunk's prompt carries the previous chunk's last words only when that chunk is already
-        finished (always so when resuming): waiting for it would serialise the calls again.
-        After a failure or a stop no new chunk is sent, but those in flight are awaited and
-        checkpointed, because they are paid for.
-        """
-        results = dict(done)
-        in_flight: dict[Future[ChunkTranscript], Chunk] = {}
-        failure: BaseException | None = None
-        finished_seconds = sum(r.end - r.start for r in done.values())
-
-        def collect(block: bool) -> None:
-            nonlocal failure, finished_seconds
-            if not in_flight:
-                return
-            ready, _ = wait(in_flight, timeout=None if block else 0, return_when=FIRST_COMPLETED)
-            for future in ready:
-                chunk = in_flight.pop(future)
-                try:
-                    result = future.result()
-                except BaseException as exc:
-                    failure = failure or exc
-                    continue
-                self.ledger.save_chunk(recording_id, plan_key, result)
-                results[chunk.index] = result
-                finished_seconds += chunk.duration
-                log.debug("recording #%d: chunk %d done", recording_id, chunk.index)
-                if progress is not None:
-                    progress(min(finished_seconds, info.duration), info.duration)
-
-        hint = self.settings.transcriber.initial_prompt
-        with ThreadPoolExecutor(concurrency, thread_name_prefix="transcribe") as pool:
-            for chunk in chunks:
-                if chunk.index in results:
-                    continue
-                while len(in_flight) >= concurrency:
-                    collect(block=True)
-                collect(block=False)
-                if failure is not None or self.stop.is_set():
-                    break
-                before = results.get(chunk.index - 1)
-                previous = " ".join(s.text for s in before.segments) if before else ""
-                # Each task gets its own copy of the context: it carries the recording id.
-                future = pool.submit(
-                    contextvars.copy_context().run,
-                    self.transcriber.transcribe,
-                    chunk,
-                    language=language,
-                    prompt=_prompt(hint, previous),
-                )
-                in_flight[future] = chunk
-            while in_flight:
-                collect(block=True)
-        if failure is not None:
-            raise failure
-        if self.stop.is_set():
-            raise Interrupted("stopped; unfinished chunks resume on restart")
-        return [results[index] for index in sorted(results)]
-
-    def _summarize(
-        self, row: RecordingRow, recording: Recording, transcript: Transcript
-    ) -> Summary | None:
-        utterances = from_transcript(transcript)
-        if self.summarizer is None:
-            index_recording(self.ledger, row.id, transcript, None)
-            return None
-        meeting_date = row.meeting_date or recording.recorded_at.date()
-        summary = summarize(self.summarizer, utterances, meeting_date)
-        self.ledger.save_summary(row.id, self.summarizer.name, meeting_date, summary)
-        actions.record(self.ledger, row.id, meeting_date, summary, utterances)
-        index_recording(self.ledger, row.id, transcript, summary)
-        provenance = getattr(self.summarizer, "provenance", None)
-        if provenance is not None:
-            p = provenance()
-            self.ledger.save_summary_provenance(
-                row.id, p["backend"], p["model"], p["prompt_version"], p["options"]
-            )
-        return summary
-
-    def _render(
-        self,
-        row: RecordingRow,
-        recording: Recording,
-        transcript: Transcript,
-        summary: Summary | None,
-        elapsed: float,
-    ) -> Report:
-        report = self.renderer.write(
-            self.settings.outbox,
-            ReportInput(
-                recording=recording,
-                source_name=row.source_name,
-                transcript=transcript,
-                processing_s=elapsed,
-                summarizer=self._summarizer_label(row.id) if summary else "none",
-                summary=summary,
-                cost_usd=self.ledger.recording_cost(row.id),
-            ),
-        )
-        self.ledger.save_report(row.id, report, elapsed)
-        details: dict[str, object] = {"recording_id": row.id, "source": row.source_name}
-        if summary is not None:
-            details |= {
-                "title": summary.title,
-                "action_items": len(summary.action_items),
-                "decisions": len(summary.decisions),
-            }
-        self.hooks.delivered("report", report.markdown, details)
-        return report
-
-    def _summarizer_label(self, recording_id: int) -> str:
-        if self.summarizer is None:
-            return "none"
-        stored = self.ledger.summary_provenance(recording_id)
-        if stored is None or stored["backend"] != self.summarizer.name:
-            return self.summarizer.name
-        return f"{stored['backend']} {stored['model']} (prompt {stored['prompt_version']})"
+    def _renew(self, recording_id: int) -> None:
+        if not self.ledger.renew(recording_id, self.owner, LEASE_SECONDS):
+            log.warning("recording #%d: lease lost to another process", recording_id)
 
     def resummarize(self, recording_id: int, meeting_date: date | None = None) -> Report:
         """Summarize a processed recording again (another summarizer, another date); re-render."""
@@ -391,41 +277,66 @@ class Pipeline:
             recorded_at=row.recorded_at,
             duration=row.duration or transcript.duration,
         )
-        summary = self._summarize(row, recording, transcript)
-        return self._render(row, recording, transcript, summary, row.processing_s or 0.0)
+        job = Job(
+            row=row,
+            from_inbox=False,
+            started=time.monotonic(),
+            recording=recording,
+            transcript=transcript,
+        )
+        job = SummarizeStage(self.ledger, self.summarizer, row.plan_key or "").run(job)
+        render = RenderStage(self.settings, self.ledger, self.summarizer, self.hooks)
+        return render.render(job, row.processing_s or 0.0)
 
     def plan_key(self) -> str:
-        """Checkpoints are valid only for the chunking and transcriber that made them."""
-        provenance = self.transcriber.provenance()
-        plan = {
-            "chunking": self.chunking().model_dump(),
-            "backend": provenance.backend,
-            "model": provenance.model,
-            "options": provenance.options,
-        }
-        return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
+        """The key under which this pipeline's transcriber checkpoints its chunks."""
+        return self._transcribe_stage().plan_key()
 
     def chunking(self) -> ChunkingSettings:
-        """The chunking settings, with chunks capped at the transcriber's limit if it has one."""
-        configured = self.settings.chunking
-        limit = getattr(self.transcriber, "max_chunk_seconds", None)
-        if limit is None or configured.max_seconds <= limit:
-            return configured
-        search = min(configured.search_seconds, limit / 2)
-        return configured.model_copy(update={"max_seconds": float(limit), "search_seconds": search})
+        """The chunking in force: the settings', capped at the transcriber's limit."""
+        return self._transcribe_stage().chunking()
+
+    def _transcribe_stage(self) -> TranscribeStage:
+        return TranscribeStage(self.settings, self.ledger, self.transcriber, self.stop)
 
     # Filing -----------------------------------------------------------------------------------
 
-    def _fail(self, row: RecordingRow, reason: str, stage: str, from_inbox: bool) -> Outcome:
+    def finish_interrupted_filing(self) -> None:
+        """Recordings whose source was filed away, but not marked done, when the process died.
+
+        Those whose source is still in place resume through the stages like any other.
+        """
+        for row in self.ledger.recordings(("processing",)):
+            if row.report is not None and row.report.exists() and not row.path.exists():
+                self.ledger.set_state(row.id, "done")
+
+    def _reject(self, path: Path, reason: str, from_inbox: bool) -> Outcome:
+        """A path that is not a recording at all: record it, move it aside, never open it."""
+        row = self.ledger.add_recording(sha256=None, path=path, size=None, mtime_ns=None)
+        return self._fail(row, reason, "identify", from_inbox)
+
+    def _fail(
+        self,
+        row: RecordingRow,
+        reason: str,
+        stage: str,
+        from_inbox: bool,
+        exit_code: int = InputError.exit_code,
+    ) -> Outcome:
         self.ledger.set_state(row.id, "failed", stage=stage, error=reason)
         log.warning("recording #%d %s failed at %s: %s", row.id, row.path.name, stage, reason)
         if from_inbox and (row.path.exists() or row.path.is_symlink()):
-            target = move_unique(row.path, self.settings.failed)
-            self.ledger.update(row.id, path=target)
-            atomic_write_text(
-                target.with_name(target.name + ".error.txt"), _error_text(row, reason, stage)
-            )
-        return Outcome(row.id, "failed", reason=reason)
+            try:
+                target = move_unique(row.path, self.settings.failed)
+                self.ledger.update(row.id, path=target)
+                atomic_write_text(
+                    sidecar_path(target, ".error.txt"), _error_text(row, reason, stage)
+                )
+            except OSError as exc:
+                # Filing it away failed too; the recording is marked failed in the ledger and
+                # the daemon goes on. It is not retried in a loop: its state says failed.
+                log.error("recording #%d: could not move it to the failed folder: %s", row.id, exc)
+        return Outcome(row.id, "failed", reason=reason, exit_code=exit_code)
 
     def _dispose(self, path: Path) -> None:
         policy = self.settings.after_success
@@ -439,22 +350,6 @@ class Pipeline:
         except ValueError:
             relative = Path()
         move_unique(path, self.settings.archive / relative)
-
-    def finish_interrupted_filing(self) -> None:
-        """Recordings whose report was written but whose source was not yet filed when we died."""
-        for row in self.ledger.recordings(("processing",)):
-            if row.report is not None and row.report.exists():
-                if row.path.exists() and self._in_inbox(row.path):
-                    self._dispose(row.path)
-                self.ledger.set_state(row.id, "done")
-
-    def _in_inbox(self, path: Path) -> bool:
-        return path.is_relative_to(self.settings.inbox)
-
-
-def _prompt(hint: str, previous: str) -> str:
-    tail = " ".join(previous.split()[-_PROMPT_TAIL_WORDS:])
-    return " ".join(part for part in (hint.strip(), tail) if part)
 
 
 def _error_text(row: RecordingRow, reason: str, stage: str) -> str:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from daemon.pipeline import ProgressFn
+from daemon.stages import ProgressFn
 
 
 @contextmanager

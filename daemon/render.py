@@ -3,6 +3,11 @@
 Templates run in Jinja's sandbox, because a user template folder can override ours. Every value a
 template prints is Markdown-escaped unless a filter marked it safe, so words that came from speech
 ("click [here](http://x)", "<script>") stay words and never become links, images or HTML.
+
+Control characters from outside (a file name's ESC sequences, a model's stray C1 bytes) are
+removed from every value a report or subtitle prints, front matter included: they have no place in
+a document, a terminal would act on them when someone `cat`s it, and YAML refuses most of them
+(issue 8). The .json keeps every string exactly as it was, escaped the JSON way.
 """
 
 from __future__ import annotations
@@ -22,20 +27,29 @@ from daemon import __version__
 from daemon.files import atomic_write_text
 from daemon.models import Recording, Report, Segment, Transcript
 from daemon.summarize.schema import Evidence, Summary
+from daemon.terminal import CONTROL
 
 REPORT_TEMPLATE = "report.md.j2"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&$])")
 _FRONT_MATTER_SHA = re.compile(r"^sha256: \"([0-9a-f]{64})\"$", re.MULTILINE)
+
+_LAYOUT = frozenset("\t\n\r\x0b\x0c\x85\u2028\u2029")
 
 
 class MarkdownSafe(str):
     """Text already fit to appear in Markdown as it is."""
 
 
+def without_controls(text: str) -> str:
+    """Outside text with its control characters gone; those that break lines become spaces."""
+    return CONTROL.sub(lambda m: " " if m.group() in _LAYOUT else "", text)
+
+
 def escape_markdown(value: object) -> MarkdownSafe:
     if isinstance(value, MarkdownSafe):
         return value
-    text = " ".join(str(value).split())  # no newlines: speech cannot start a heading or a list
+    # No newlines either: speech cannot start a heading or a list.
+    text = " ".join(without_controls(str(value)).split())
     return MarkdownSafe(_MD_SPECIAL.sub(r"\\\1", text))
 
 
@@ -67,8 +81,9 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def yaml_scalar(value: object) -> MarkdownSafe:
-    # A JSON string is a valid YAML scalar, quotes and escapes included.
-    return MarkdownSafe(json.dumps(str(value), ensure_ascii=False))
+    # A JSON string is a valid YAML scalar, quotes and escapes included; YAML, unlike JSON,
+    # refuses raw C1 characters and DEL, which without_controls has removed.
+    return MarkdownSafe(json.dumps(without_controls(str(value)), ensure_ascii=False))
 
 
 def default_template_dir() -> Path:
@@ -111,7 +126,7 @@ class ReportInput:
         """The file's own name; the summary's title if a recorder made the name up."""
         named = title_from_name(self.source_name)
         if self.summary is not None and is_generic_name(named) and self.summary.title != "Meeting":
-            return self.summary.title
+            return " ".join(without_controls(self.summary.title).split())
         return named
 
 
@@ -132,7 +147,9 @@ def is_generic_name(title: str) -> bool:
 
 def title_from_name(name: str) -> str:
     """ "2026-03-11 team_sync.m4a" -> "team sync": the date is the report's date, not its title."""
-    stem = _DATE_IN_NAME.sub(" ", Path(name).stem)
+    # A control character separates words, as it did before it was kept out of titles: a
+    # report's slug, and so its file name, stays what it was.
+    stem = _DATE_IN_NAME.sub(" ", CONTROL.sub(" ", Path(name).stem))
     words = re.sub(r"[_\-.]+", " ", stem).split()
     return " ".join(words) or "Recording"
 
@@ -232,19 +249,19 @@ def to_srt(segments: tuple[Segment, ...]) -> str:
 
 
 def to_vtt(segments: tuple[Segment, ...]) -> str:
-    cues = [
-        f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n"
-        + _cue_text(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        + "\n"
-        for s in segments
-    ]
+    cues = [f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{_cue_text(s)}\n" for s in segments]
     return "WEBVTT\n\n" + "\n".join(cues)
 
 
 def _cue_text(segment: Segment) -> str:
     # A blank line or "-->" inside a cue would end it early in every player.
-    text = " ".join(segment.text.split()).replace("-->", "->")
-    return f"{segment.speaker}: {text}" if segment.speaker else text
+    text = " ".join(without_controls(segment.text).split()).replace("-->", "->")
+    text = f"{without_controls(segment.speaker)}: {text}" if segment.speaker else text
+    # WebVTT defines these entities. SRT defines none, yet players (VLC, mpv, ffmpeg) render its
+    # <b>, <i>, <font> tags, so spoken "<script>" must not be a tag there either. Players that
+    # know HTML entities (VLC, most web players) show "&lt;" as "<"; the rest show it literally,
+    # which is still better than a tag that hides or restyles what was said (issue 8).
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_json(data: ReportInput) -> str:

@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from daemon.assembly import pipeline_for
 from daemon.config import Settings
-from daemon.digest import Digests
-from daemon.errors import ApiDeferred, Interrupted, MinutesError
+from daemon.digest import Digests, deliver_to
+from daemon.errors import ApiDeferred, Interrupted, MinutesError, ModelError
 from daemon.ledger import Ledger
-from daemon.pipeline import Pipeline
 from daemon.schedule import DigestScheduler
 from daemon.transcribe import Transcriber
 from daemon.watch import InboxWatcher
@@ -48,15 +48,9 @@ class Service:
         self.settings = settings
         self.ledger = ledger
         self.stop = stop or threading.Event()
-        self.pipeline = Pipeline(settings, ledger, transcriber, stop=self.stop, api=api)
+        self.pipeline = pipeline_for(settings, ledger, transcriber, stop=self.stop, api=api)
         self.watcher = InboxWatcher(settings, self.enqueue)
-        self.digests = Digests(
-            settings,
-            ledger,
-            on_written=lambda path, period: self.pipeline.hooks.delivered(
-                "digest", path, {"period": period.label}
-            ),
-        )
+        self.digests = Digests(settings, ledger, on_written=deliver_to(self.pipeline.hooks))
         self.scheduler = DigestScheduler(self.digests)
         self._queue: queue.Queue[Path] = queue.Queue()
         self._pending: set[Path] = set()
@@ -117,6 +111,13 @@ class Service:
             with self._lock:
                 self._waiting[path] = exc.until
             log.info("%s: set aside: %s", path.name, exc.reason)
+        except ModelError:
+            raise  # the model is unusable for every recording: stopping says so plainly
+        except Exception:
+            # Whatever went wrong with this one file (a ledger hiccup, a full disk while filing
+            # it away), the daemon goes on with the next: one bad file must not become a crash
+            # loop under systemd's Restart=on-failure.
+            log.exception("%s: could not be handled; the daemon goes on", path.name)
 
     def _tick(self) -> None:
         """Release recordings whose wait is over; poll the Batch API when it is time."""

@@ -6,9 +6,8 @@ import json
 import sys
 from datetime import datetime, timezone
 
-from daemon.config import Settings
-from daemon.files import move_unique
 from daemon.ledger import ApiPauseRow, Ledger, RecordingRow
+from daemon.terminal import terminal_safe
 
 
 def print_status(ledger: Ledger, *, limit: int, as_json: bool) -> None:
@@ -25,13 +24,16 @@ def print_status(ledger: Ledger, *, limit: int, as_json: bool) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(soft_wrap=not sys.stdout.isatty())
     console.print(
         "  ".join(f"{state}: {count}" for state, count in counts.items()), highlight=False
     )
     if pause is not None:
-        console.print(f"API work paused: {_pause_text(pause)}", highlight=False, markup=False)
+        console.print(
+            f"API work paused: {terminal_safe(_pause_text(pause))}", highlight=False, markup=False
+        )
     if not rows:
         console.print("no recordings yet")
         return
@@ -39,10 +41,11 @@ def print_status(ledger: Ledger, *, limit: int, as_json: bool) -> None:
     for column in ("id", "state", "recording", "duration", "detail"):
         table.add_column(column, overflow="fold")
     for row in rows:
+        # Text, not str: a file name or an error is shown as it is, never read as rich markup.
         table.add_row(
-            str(row.id), row.state, row.source_name,
+            str(row.id), row.state, Text(terminal_safe(row.source_name)),
             f"{row.duration / 60:.1f} min" if row.duration else "",
-            _detail(row),
+            Text(terminal_safe(_detail(row))),
         )  # fmt: skip
     console.print(table)
 
@@ -90,23 +93,3 @@ def _as_dict(row: RecordingRow) -> dict[str, object]:
         "report": str(row.report) if row.report else None,
         "updated_at": row.updated_at.isoformat(),
     }
-
-
-def requeue_failed(ledger: Ledger, settings: Settings, ids: tuple[int, ...]) -> list[str]:
-    """Move failed recordings back into the inbox and mark them queued; return what was done."""
-    done: list[str] = []
-    for row in ledger.recordings(("failed",)):
-        if ids and row.id not in ids:
-            continue
-        path = row.path
-        if path.exists() and not path.is_relative_to(settings.inbox):
-            error_file = path.with_name(path.name + ".error.txt")
-            path = move_unique(path, settings.inbox)
-            error_file.unlink(missing_ok=True)
-        if not path.exists():
-            done.append(f"#{row.id} {row.source_name}: the file is gone, cannot retry")
-            continue
-        ledger.update(row.id, path=path)
-        ledger.set_state(row.id, "queued", stage="retry")
-        done.append(f"#{row.id} {row.source_name}: queued again ({path})")
-    return done

@@ -1,4 +1,9 @@
-"""How lists look on a terminal (rich tables) and to programs (JSON)."""
+"""How lists look on a terminal (rich tables) and to programs (JSON).
+
+Owners, tasks, file names and snippets come from recordings and models, so on a terminal they go
+through ``terminal_safe`` and into rich as ``Text``, never as markup (issue 8). JSON needs
+neither: ``json.dumps`` escapes every control character.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import TYPE_CHECKING
 from daemon.actions import TrackedItem
 from daemon.render import hms
 from daemon.search import Hit
+from daemon.terminal import terminal_safe
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,6 +33,7 @@ def print_actions(items: Sequence[TrackedItem], *, as_json: bool, today: date) -
         print(json.dumps([_item_dict(i, today) for i in items], indent=2))
         return
     from rich.table import Table
+    from rich.text import Text
 
     console = _console()
     if not items:
@@ -36,13 +43,16 @@ def print_actions(items: Sequence[TrackedItem], *, as_json: bool, today: date) -
     for column in ("id", "owner", "task", "due", "status", "meeting"):
         table.add_column(column, overflow="fold")
     for item in items:
-        due = item.due.isoformat() if item.due else ""
+        due = Text(item.due.isoformat() if item.due else "")
         if item.overdue(today):
-            due = f"[red]{due} overdue[/red]"
+            due = Text(f"{due.plain} overdue", style="red")
         meeting = f"#{item.recording_id} {item.meeting_date:%d %b}"
         if item.mentions > 1:
             meeting += f" (+{item.mentions - 1} more)"
-        table.add_row(str(item.id), item.owner or "-", item.task, due, item.status, meeting)
+        table.add_row(
+            str(item.id), Text(terminal_safe(item.owner or "-")), Text(terminal_safe(item.task)),
+            due, item.status, meeting,
+        )  # fmt: skip
     console.print(table)
 
 
@@ -81,6 +91,6 @@ def print_hits(hits: Sequence[Hit], *, as_json: bool) -> None:
         print("no matches")
         return
     for hit in hits:
-        where = f"{hit.report}" if hit.report else f"recording #{hit.recording_id}"
+        where = terminal_safe(hit.report) if hit.report else f"recording #{hit.recording_id}"
         at = f" at {hms(hit.at)}" if hit.at is not None else ""
-        print(f"{where}{at} ({hit.kind})\n    {hit.snippet}")
+        print(f"{where}{at} ({hit.kind})\n    {terminal_safe(hit.snippet)}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +152,118 @@ def test_after_the_pause_interval_one_call_probes_and_success_resumes(
         time.sleep(0.25)
         assert chat(client)
         assert ledger.pause() is None
+
+
+class InThread:
+    """A call in a thread of its own, as the transcriber's workers make them."""
+
+    def __init__(self, call: Callable[[], str]) -> None:
+        self.outcome: str | BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[], str]) -> None:
+        try:
+            self.outcome = call()
+        except BaseException as exc:  # handed to the test, which asserts on it
+            self.outcome = exc
+
+    def result(self) -> str | BaseException | None:
+        self._thread.join(10)
+        assert not self._thread.is_alive()
+        return self.outcome
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        error(401, "Incorrect API key provided"),
+        error(429, "You exceeded your current quota", code="insufficient_quota",
+              type="insufficient_quota"),
+    ],
+    ids=["401", "insufficient_quota"],
+)  # fmt: skip
+def test_an_answer_to_a_call_sent_before_the_pause_does_not_lift_it(
+    client: ApiClient, fake: FakeOpenAI, refusal: Reply, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="daemon.api.client")
+    fake.enqueue(CHAT, Reply(body=completion("slow"), delay=0.5), refusal)
+    slow = InThread(lambda: chat(client))
+    wait_for(lambda: len(fake.seen(CHAT)) == 1)
+    with pytest.raises(ApiPaused):
+        chat(client)
+    assert slow.result() == "slow"  # answered after the refusal, sent before it
+    assert client.ledger.pause() is not None
+    assert "resuming" not in caplog.text
+    with pytest.raises(ApiPaused):
+        chat(client)
+    assert len(fake.seen(CHAT)) == 2
+
+
+def test_a_retry_is_not_sent_once_another_call_paused_the_api(
+    make_settings: Any, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    settings = api_settings(
+        make_settings, fake, **{"openai.backoff_initial": 1.0, "openai.backoff_max": 1.0}
+    )
+    fake.enqueue(CHAT, error(500, "boom"), error(401, "Incorrect API key provided"))
+    with Ledger(settings.database) as ledger:
+        client = ApiClient(settings.openai, ledger)
+        retrying = InThread(lambda: chat(client))  # waits 0.5 to 1 s before its retry
+        wait_for(lambda: len(ledger.api_calls()) == 1)
+        with pytest.raises(ApiPaused):
+            chat(client)
+        assert isinstance(retrying.result(), ApiPaused)
+    assert len(fake.seen(CHAT)) == 2
+
+
+def test_once_the_interval_is_over_one_call_probes_and_the_others_wait_for_its_answer(
+    make_settings: Any, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    settings = api_settings(make_settings, fake, **{"openai.pause_retry_interval": 0.2})
+    fake.enqueue(
+        CHAT, error(401, "bad key"), Reply(body=completion("probe"), delay=0.4),
+        *(Reply(body=completion("after")) for _ in range(2)),
+    )  # fmt: skip
+    with Ledger(settings.database) as ledger:
+        client = ApiClient(settings.openai, ledger)
+        with pytest.raises(ApiPaused):
+            chat(client)
+        time.sleep(0.25)
+        calls = [InThread(lambda: chat(client)) for _ in range(3)]
+        assert sorted(str(c.result()) for c in calls) == ["after", "after", "probe"]
+        assert ledger.pause() is None
+    probe, *others = fake.seen(CHAT)[1:]
+    assert len(others) == 2 and all(s.at >= probe.at + 0.4 for s in others)
+
+
+def test_a_refused_probe_renews_the_pause_and_the_waiting_calls_send_nothing(
+    make_settings: Any, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-x")
+    settings = api_settings(make_settings, fake, **{"openai.pause_retry_interval": 0.2})
+    refused = error(401, "bad key")
+    fake.enqueue(CHAT, refused, Reply(refused.status, refused.body, delay=0.3))
+    with Ledger(settings.database) as ledger:
+        client = ApiClient(settings.openai, ledger)
+        with pytest.raises(ApiPaused):
+            chat(client)
+        first = ledger.pause()
+        time.sleep(0.25)
+        calls = [InThread(lambda: chat(client)) for _ in range(3)]
+        assert all(isinstance(c.result(), ApiPaused) for c in calls)
+        renewed = ledger.pause()
+    assert len(fake.seen(CHAT)) == 2
+    assert first is not None and renewed is not None and renewed.since > first.since
 
 
 def test_a_rate_limit_waits_at_least_retry_after_then_succeeds(

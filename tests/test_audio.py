@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
+import subprocess
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +86,57 @@ class TestProbe:
                 container.mux(packet)
         with pytest.raises(InputError, match="has no audio stream"):
             probe(path)
+
+
+def silent_opus(path: Path, hours: float) -> Path:
+    """Hours of silence as low-bitrate Opus, the shape of issue 8's audio bomb (~0.9 MB/h).
+
+    One minute is encoded, then looped by stream copy: encoding nine hours would take minutes.
+    """
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    minute = path.with_name("minute.opus")
+    quiet = [ffmpeg, "-hide_banner", "-loglevel", "error", "-y"]
+    subprocess.run(
+        [*quiet, "-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "60",
+         "-c:a", "libopus", "-b:a", "6k", "-frame_duration", "120", str(minute)],
+        check=True,
+    )  # fmt: skip
+    loops = round(hours * 60) - 1
+    subprocess.run(
+        [*quiet, "-stream_loop", str(loops), "-i", str(minute), "-c", "copy", str(path)],
+        check=True,
+    )
+    return path
+
+
+class TestDurationCap:
+    def test_hours_of_silent_opus_are_rejected_at_probe_without_decoding(
+        self, tmp_path: Path
+    ) -> None:
+        bomb = silent_opus(tmp_path / "bomb.opus", hours=9)
+        assert bomb.stat().st_size < 10 * 2**20
+        with pytest.raises(
+            InputError, match=r"too long: it lasts 9\.0 h; the limit max_duration_hours is 8\.0 h"
+        ):
+            probe(bomb, max_seconds=8 * 3600)
+
+    def test_a_header_that_understates_the_length_is_stopped_at_the_cap(
+        self, tmp_path: Path
+    ) -> None:
+        bomb = silent_opus(tmp_path / "bomb.opus", hours=0.2)
+        # What probe returns for a file that claims 5 minutes: the cap travels with it.
+        info = dataclasses.replace(probe(bomb), duration=300.0, max_seconds=360.0)
+        decoded = 0
+        with pytest.raises(InputError, match=r"too long: it decodes to more than 360 s"):
+            for block in decode_blocks(info):
+                decoded += block.size
+        assert 359 * RATE < decoded <= 360 * RATE  # nothing past the cap was handed on
+
+    def test_a_recording_under_the_cap_decodes_in_full(self, meeting_clip: Path) -> None:
+        info = probe(meeting_clip, max_seconds=34.0)
+        assert sum(b.size for b in decode_blocks(info)) == pytest.approx(33.6 * RATE, abs=800)
 
 
 class TestDecode:

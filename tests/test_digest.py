@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -154,3 +156,36 @@ def test_a_digest_shows_what_remote_backends_cost_in_its_period(
     assert "## API cost\n\n0.42 USD spent on remote backends in this period." in covering
     earlier = runner.custom(now - timedelta(days=2), now - timedelta(days=1)).read_text()
     assert "## API cost" not in earlier
+
+
+def test_minutes_digest_runs_the_hook_command_like_a_scheduled_digest(
+    settings: Settings, ledger: Ledger, tmp_path: Path
+) -> None:
+    seen = tmp_path / "hook-saw.txt"
+    script = f"import sys; open({str(seen)!r}, 'w').write(sys.argv[1])"
+    result = CliRunner().invoke(
+        cli,
+        ["digest", "--state-dir", str(settings.state_dir), "--outbox", str(settings.outbox),
+         "--since", "2026-03-01", "--until", "2026-03-03",
+         "--set", f"hooks.command={json.dumps([sys.executable, '-c', script])}"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    written = Path(result.output.strip())
+    assert written.is_file()
+    assert seen.read_text() == str(written)
+
+
+def test_a_digest_carries_no_control_characters_from_file_names_or_tasks(
+    settings: Settings, ledger: Ledger
+) -> None:
+    hostile = "\x1b[2J\x1b]0;pwned\x07\x9b31m"
+    add_meeting(
+        ledger, settings.outbox, f"standup{hostile}", "Ana: I'll draft the project charter.\n",
+        date(2026, 3, 2), written=datetime(2026, 3, 2, 11, 0, tzinfo=BERLIN),
+    )  # fmt: skip
+    with ledger.transaction() as db:
+        db.execute("UPDATE action_items SET owner = ?, task = ?", (f"Ana{hostile}", hostile))
+    since, until = datetime(2026, 3, 1, tzinfo=BERLIN), datetime(2026, 3, 3, tzinfo=BERLIN)
+    text = Digests(settings, ledger).custom(since, until).read_text()
+    assert "standup \\[2J \\]0;pwned 31m" in text  # in the title, controls part words
+    assert not [c for c in text if c != "\n" and (ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F)]

@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, fixture_text, tone, word_error_rate, write_wav
 
+from daemon.assembly import pipeline_for as build_pipeline
 from daemon.config import Settings
 from daemon.ledger import Ledger
 from daemon.models import Chunk, ChunkTranscript, Provenance
 from daemon.pipeline import Pipeline
-from daemon.status import requeue_failed
+from daemon.retry import retry_failed
 from daemon.summarize.schema import Summary
 from daemon.transcribe.local import LocalTranscriber
 
@@ -30,7 +31,7 @@ def drop(source: Path, inbox: Path, name: str | None = None) -> Path:
 
 @pytest.fixture
 def pipeline(settings: Settings, ledger: Ledger, transcriber: LocalTranscriber) -> Pipeline:
-    return Pipeline(settings, ledger, transcriber)
+    return build_pipeline(settings, ledger, transcriber)
 
 
 def test_a_recording_from_the_inbox_becomes_a_report_and_is_archived(
@@ -58,7 +59,7 @@ def test_a_long_recording_is_transcribed_in_chunks_with_every_sentence(
     settings = make_settings(**{"chunking.max_seconds": 10, "chunking.search_seconds": 5})
     with Ledger(settings.database) as ledger:
         source = drop(FIXTURES / "meeting.flac", settings.inbox)
-        outcome = Pipeline(settings, ledger, transcriber).submit(source, from_inbox=True)
+        outcome = build_pipeline(settings, ledger, transcriber).submit(source, from_inbox=True)
         chunk_events = ledger.events(outcome.recording_id or 0, "chunk_transcribed")
     assert len(chunk_events) >= 4
     assert outcome.report is not None
@@ -117,7 +118,7 @@ def test_a_kept_source_is_not_processed_again(
 ) -> None:
     settings = make_settings(after_success="keep")
     with Ledger(settings.database) as ledger:
-        pipeline = Pipeline(settings, ledger, transcriber)
+        pipeline = build_pipeline(settings, ledger, transcriber)
         source = drop(FIXTURES / "hello.flac", settings.inbox)
         assert pipeline.submit(source, from_inbox=True).state == "done"
         again = pipeline.submit(source, from_inbox=True)
@@ -168,7 +169,7 @@ def test_retry_moves_a_failed_recording_back_into_the_inbox(
         handle.truncate(2000)
     failed = pipeline.submit(source, from_inbox=True)
     assert failed.state == "failed"
-    messages = requeue_failed(ledger, settings, ())
+    messages = retry_failed(ledger, settings, (), process_in_place=_must_not_process)
     assert messages == [
         f"#{failed.recording_id} short.wav: queued again ({settings.inbox / 'short.wav'})"
     ]
@@ -177,13 +178,51 @@ def test_retry_moves_a_failed_recording_back_into_the_inbox(
     assert ledger.get(failed.recording_id or 0).state == "queued"
 
 
+def _must_not_process(path: Path) -> str:
+    raise AssertionError(f"{path} came from the inbox; it must go back there")
+
+
+def test_retry_processes_a_file_from_minutes_process_where_it_is(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    notes = tmp_path / "my notes"
+    notes.mkdir()
+    source = Path(shutil.copy(FIXTURES / "hello.flac", notes / "call.flac"))
+    strict = make_settings(max_file_mb=0.01)  # the cause: a size cap set too low
+    relaxed = make_settings()
+    with Ledger(strict.database) as ledger:
+        failed = build_pipeline(strict, ledger, transcriber).submit(source, from_inbox=False)
+        assert failed.state == "failed"
+        assert source.exists() and not strict.failed.exists()  # process leaves it in place
+
+        # The cap fixed, a retry processes it again where it is, not through the inbox.
+        retried = build_pipeline(relaxed, ledger, transcriber)
+        lines = retry_failed(
+            ledger,
+            relaxed,
+            (),
+            process_in_place=lambda path: str(retried.submit(path, from_inbox=False).report),
+        )
+        row = ledger.get(failed.recording_id or 0)
+    assert lines == [f"#{failed.recording_id} call.flac: {row.report}"]
+    assert row.state == "done" and row.report is not None and row.report.exists()
+    assert source.exists()
+    assert not (relaxed.inbox / "call.flac").exists()
+    assert not list(relaxed.archive.glob("**/call.flac"))
+
+
 class StopAfterFirstChunk:
     """The real transcriber, asking the pipeline to stop once its first chunk is done."""
 
     name = "local"
+    concurrency = 1
+    max_chunk_seconds = None
 
     def __init__(self, inner: LocalTranscriber, stop: threading.Event) -> None:
         self.inner, self.stop, self.calls = inner, stop, []  # type: ignore[var-annotated]
+
+    def load(self) -> None:
+        self.inner.load()
 
     def provenance(self) -> Provenance:
         return self.inner.provenance()
@@ -205,13 +244,13 @@ def test_an_interrupted_recording_resumes_without_transcribing_a_chunk_twice(
     stopping = StopAfterFirstChunk(transcriber, stop)
     with Ledger(settings.database) as ledger:
         with pytest.raises(Interrupted):
-            Pipeline(settings, ledger, stopping, stop=stop).submit(source, from_inbox=True)
+            build_pipeline(settings, ledger, stopping, stop=stop).submit(source, from_inbox=True)
         assert stopping.calls == [0]
         row = ledger.recordings()[0]
         assert (row.state, row.stage) == ("processing", "transcribe")
 
         counting = StopAfterFirstChunk(transcriber, threading.Event())
-        outcome = Pipeline(settings, ledger, counting).submit(source, from_inbox=True)
+        outcome = build_pipeline(settings, ledger, counting).submit(source, from_inbox=True)
         assert outcome.state == "done"
         assert counting.calls[0] == 1  # chunk 0 came from the checkpoint
         indexes = [int(d or -1) for _, d in ledger.events(row.id, "chunk_transcribed")]
@@ -228,7 +267,7 @@ def test_the_vocabulary_hint_reaches_the_model_as_its_prompt(
             state_dir=tmp_path / f"state-{len(hint)}", **{"transcriber.initial_prompt": hint}
         )
         with Ledger(settings.database) as ledger:
-            outcome = Pipeline(settings, ledger, transcriber).submit(
+            outcome = build_pipeline(settings, ledger, transcriber).submit(
                 FIXTURES / "vocabulary.flac", from_inbox=False
             )
         assert outcome.report is not None
@@ -273,11 +312,29 @@ def test_a_recording_can_be_summarized_again_with_another_summarizer(
 ) -> None:
     settings = make_settings()
     with Ledger(settings.database) as ledger:
-        outcome = Pipeline(settings, ledger, transcriber).submit(
+        outcome = build_pipeline(settings, ledger, transcriber).submit(
             FIXTURES / "meeting.flac", from_inbox=False
         )
         assert outcome.report is not None and "## Action items" in outcome.report.read_text()
         plain = make_settings(**{"summarizer.name": "none"})
-        report = Pipeline(plain, ledger, transcriber).resummarize(outcome.recording_id or 0)
+        report = build_pipeline(plain, ledger, transcriber).resummarize(outcome.recording_id or 0)
     assert report.markdown == outcome.report
     assert "_No summarizer is configured" in report.markdown.read_text()
+
+
+def test_an_audio_bomb_fails_fast_and_the_good_file_behind_it_is_done(
+    pipeline: Pipeline, settings: Settings, tmp_path: Path
+) -> None:
+    import time
+
+    from test_audio import silent_opus
+
+    settings.inbox.mkdir(parents=True, exist_ok=True)
+    bomb = silent_opus(settings.inbox / "bomb.opus", hours=9)  # ~8 MB, 9 hours of silence
+    started = time.monotonic()
+    outcome = pipeline.submit(bomb, from_inbox=True)
+    assert outcome.state == "failed" and "too long" in (outcome.reason or "")
+    assert time.monotonic() - started < 10  # rejected at the probe, nothing decoded
+    assert (settings.failed / "bomb.opus").exists()
+    good = pipeline.submit(drop(FIXTURES / "hello.flac", settings.inbox), from_inbox=True)
+    assert good.state == "done"

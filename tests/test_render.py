@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from jinja2.exceptions import SecurityError
 
 from daemon.merge import paragraphs
@@ -16,6 +18,9 @@ from daemon.render import Renderer, ReportInput, to_srt, to_vtt
 from daemon.summarize.schema import ActionItem, Decision, Evidence, Summary
 
 WHEN = datetime(2026, 3, 11, 14, 30, tzinfo=timezone.utc)
+# Clear the screen, retitle the window, ring the bell; C1 bytes YAML refuses; a bidi override.
+HOSTILE = "\x1b[2J\x1b]0;pwned\x07\x9b31m\x80\x00\r\u202e"
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def report_input(*texts: str, sha: str = "a" * 64, name: str = "Team Sync.m4a") -> ReportInput:
@@ -81,7 +86,7 @@ def test_sidecars_share_the_base_name(tmp_path: Path) -> None:
 
 def test_srt_and_vtt_cues_have_the_right_clock_format() -> None:
     segments = (Segment(3661.5, 3662.25, "a <b> & --> c"),)
-    assert to_srt(segments) == "1\n01:01:01,500 --> 01:01:02,250\na <b> & -> c\n"
+    assert to_srt(segments) == "1\n01:01:01,500 --> 01:01:02,250\na &lt;b&gt; &amp; -&gt; c\n"
     assert (
         to_vtt(segments) == "WEBVTT\n\n01:01:01.500 --> 01:01:02.250\na &lt;b&gt; &amp; -&gt; c\n"
     )
@@ -155,3 +160,56 @@ def test_the_summary_shows_items_with_links_to_their_evidence_and_marks_unverifi
     assert "- Launch in May — [00:00:03](#t3) “We launch in May”" in text
     assert "unverified_items: 1" in text
     assert '<a id="t0"></a>' in text and '<a id="t3"></a>' in text  # the links land somewhere
+
+
+def hostile_summary() -> Summary:
+    evidence = Evidence(quote=f"I'll send {HOSTILE} it.", start=0.0, speaker=f"Ana{HOSTILE}")
+    return Summary(
+        title=f"Launch {HOSTILE}",
+        overview=f"Ana {HOSTILE} met.",
+        key_points=[f"point {HOSTILE}"],
+        decisions=[Decision(text=f"Ship {HOSTILE}", evidence=evidence)],
+        action_items=[
+            ActionItem(
+                owner=f"Ana{HOSTILE}", task=f"Send {HOSTILE}", due=None,
+                due_phrase=f"soon{HOSTILE}", evidence=evidence,
+            )
+        ],
+        open_questions=[f"why {HOSTILE}?"],
+        attendees=[f"Ben{HOSTILE}"],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        (f"Team {HOSTILE} sync.m4a", "Team [2J ]0;pwned 31m sync"),
+        (f"Recording {HOSTILE}.m4a", "Launch [2J]0;pwned31m"),  # a made-up name: the summary's
+    ],
+    ids=["named", "generic"],
+)
+def test_control_characters_from_names_speech_and_summaries_never_reach_the_report(
+    tmp_path: Path, name: str, title: str
+) -> None:
+    data = replace(
+        report_input(f"I'll send {HOSTILE} it.", f"Then\tmore {HOSTILE}.", name=name),
+        summary=hostile_summary(),
+    )
+    text = Renderer().write(tmp_path, data).markdown.read_text(encoding="utf-8")
+    assert CONTROL.findall(text) == []
+    front = yaml.safe_load(text.split("---\n")[1])
+    # \r is a line break, so a space; the other controls go and the file name keeps its spaces.
+    assert front["source"] == name.replace("\r", " ").translate(
+        dict.fromkeys(map(ord, "\x1b\x07\x9b\x80\x00\u202e"))
+    )
+    assert front["title"] == title
+    assert "pwned" in text.split("## Transcript", 1)[1]  # the words stay, only the controls go
+
+
+def test_srt_cues_cannot_carry_tags_or_control_characters() -> None:
+    segments = (Segment(0.0, 1.0, f"<script>alert(1)</script> <b>{HOSTILE}</b> <font color=red>"),)
+    srt = to_srt(segments)
+    assert "<" not in srt and ">" not in srt.replace("-->", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;" in srt
+    assert CONTROL.findall(srt.replace("\n", "")) == []
+    assert CONTROL.findall(to_vtt(segments).replace("\n", "")) == []

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +26,7 @@ from daemon.status import print_status
 from daemon.transcribe import create_transcriber
 
 AUDIO = "/v1/audio/transcriptions"
+CHAT = "/v1/chat/completions"
 
 
 @pytest.fixture
@@ -94,6 +99,52 @@ def test_a_refused_key_pauses_api_work_keeps_the_queue_and_resumes_after_restart
         running.close()
         assert ledger.pause() is None
     assert len(list(settings.outbox.glob("*.md"))) == 2
+
+
+REFUSED_KEY = error(401, "Incorrect API key provided")
+NO_QUOTA = error(
+    429, "You exceeded your current quota", code="insufficient_quota", type="insufficient_quota"
+)
+
+
+@pytest.mark.parametrize("refusal", [REFUSED_KEY, NO_QUOTA], ids=["401", "insufficient_quota"])
+def test_answers_to_uploads_sent_before_a_pause_do_not_lift_it(
+    make_settings: Any, fake: FakeOpenAI, refusal: Reply, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="daemon.api.client")
+    settings = settings_for(
+        make_settings, fake,
+        **{"transcriber.concurrency": 4, "chunking.max_seconds": 10,
+           "chunking.search_seconds": 5, "openai.pause_retry_interval": 3.0},
+    )  # fmt: skip
+    # Four chunks go out together; whichever arrives first is refused, the other three answer
+    # well after the refusal: they were sent before the pause began and say nothing about it.
+    refused = Reply(refusal.status, refusal.body, delay=0.5)
+    fake.enqueue(AUDIO, refused, *(Reply(delay=1.5) for _ in range(3)))
+    with Ledger(settings.database) as ledger:
+        drop(settings, "one.flac", "meeting.flac")
+        running = Running(settings, ledger)
+        until(lambda: ledger.counts()["queued"] == 1 and "waiting" in (ledger.get(1).error or ""))
+        until(lambda: all(s.finished for s in fake.seen(AUDIO)))
+        assert len(fake.seen(AUDIO)) == 4 and not fake.script[AUDIO]  # all four were in flight
+        pause = ledger.pause()
+        assert pause is not None and pause.kind in ("auth", "quota") and pause.until is not None
+        drop(settings, "two.flac")
+        until(lambda: len(ledger.recordings()) == 2)
+        lifts_at = time.monotonic() + pause.until - time.time()  # the server's clock
+        time.sleep(max(0.0, lifts_at - time.monotonic() - 0.3))
+        assert ledger.pause() is not None  # still paused, after every answer came in
+        assert len(fake.seen(AUDIO)) == 4  # and nothing was sent meanwhile
+        assert "resuming" not in caplog.text
+
+        fake.enqueue(AUDIO, Reply(delay=0.5))  # the probe, once the interval has passed
+        until(lambda: ledger.counts()["done"] == 2)
+        running.close()
+        assert ledger.pause() is None
+    probe, *rest = fake.seen(AUDIO)[4:]
+    assert probe.at >= lifts_at - 0.05
+    assert rest and all(s.at >= probe.at + 0.5 for s in rest)  # the others waited for its answer
+    assert caplog.text.count("answers again; resuming") == 1
 
 
 def test_a_budget_cap_pauses_api_work_instead_of_spending(
@@ -197,29 +248,65 @@ def test_a_long_rate_limit_sets_one_recording_aside_and_the_daemon_goes_on(
     assert len(list(settings.outbox.glob("*.md"))) == 2
 
 
-def test_minutes_process_against_a_refused_key_says_so_in_one_line_and_exits_7(
-    tmp_path: Path, fake: FakeOpenAI
-) -> None:
-    import os
-    import subprocess
-    import sys
-
-    fake.enqueue(AUDIO, error(401, "Incorrect API key provided"))
-    clip = Path(shutil.copy(FIXTURES / "hello.flac", tmp_path / "hello.flac"))
-    env = dict(
+def minutes(
+    tmp_path: Path, fake: FakeOpenAI, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``minutes ARGS`` in a process of its own, pointed at the fake server."""
+    environment = dict(
         os.environ,
         MINUTES_TRANSCRIBER__NAME="openai",
         MINUTES_OPENAI__BASE_URL=fake.url,
+        MINUTES_OPENAI__BACKOFF_INITIAL="0.01",
         MINUTES_STATE_DIR=str(tmp_path / "state"),
         MINUTES_OUTBOX=str(tmp_path / "outbox"),
         OPENAI_API_KEY="sk-test-not-a-real-key",
+        **env,
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "daemon", "process", str(clip)],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    return subprocess.run(
+        [sys.executable, "-m", "daemon", *args],
+        env=environment, cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_minutes_process_against_a_refused_key_says_so_in_one_line_and_exits_7(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
+    fake.enqueue(AUDIO, error(401, "Incorrect API key provided"))
+    clip = Path(shutil.copy(FIXTURES / "hello.flac", tmp_path / "hello.flac"))
+    result = minutes(tmp_path, fake, "process", str(clip))
     assert result.returncode == 7, result.stderr
-    last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("minutes: error:") and "API key" in last
+    assert last_line(result).startswith("minutes: error:") and "API key" in last_line(result)
     assert "sk-test-not-a-real-key" not in result.stderr + result.stdout
     assert clip.exists() and not list((tmp_path / "outbox").glob("*.md"))
+
+
+@pytest.mark.parametrize("stage", ["transcribe", "summarize"])
+def test_minutes_process_exits_7_when_the_api_rejects_a_request(
+    tmp_path: Path, fake: FakeOpenAI, stage: str
+) -> None:
+    path, message = {
+        "transcribe": (AUDIO, "Audio file might be corrupted or unsupported"),
+        "summarize": (CHAT, "Invalid value for 'messages'"),
+    }[stage]
+    fake.enqueue(path, error(400, message))
+    clip = Path(shutil.copy(FIXTURES / "hello.flac", tmp_path / "hello.flac"))
+    result = minutes(tmp_path, fake, "process", str(clip), MINUTES_SUMMARIZER__NAME="openai")
+    assert result.returncode == 7, result.stderr
+    assert last_line(result).startswith("minutes: error: hello.flac:")
+    assert message in last_line(result)
+    assert len(fake.seen(path)) == 1  # a rejected request is not sent again
+
+
+def test_minutes_summarize_exits_7_when_the_api_rejects_a_request(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
+    fake.enqueue(CHAT, error(400, "Invalid value for 'messages'"))
+    transcript = Path(shutil.copy(FIXTURES / "meeting.txt", tmp_path / "meeting.txt"))
+    result = minutes(tmp_path, fake, "summarize", str(transcript), "--summarizer", "openai")
+    assert result.returncode == 7, result.stderr
+    assert last_line(result).startswith("minutes: error:")
+    assert "Invalid value for 'messages'" in last_line(result)

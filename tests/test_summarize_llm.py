@@ -210,7 +210,7 @@ def test_the_openai_summarizer_writes_the_report_with_model_prompt_and_cost(
 ) -> None:
     from conftest import FIXTURES
 
-    from daemon.pipeline import Pipeline
+    from daemon.assembly import pipeline_for as build_pipeline
     from daemon.transcribe import create_transcriber
 
     settings = make_settings(
@@ -220,7 +220,7 @@ def test_the_openai_summarizer_writes_the_report_with_model_prompt_and_cost(
     fake.transcript_for = lambda seen: "Maria will update the marketing plan by Friday."
     with Ledger(settings.database) as ledger:
         api = ApiClient(settings.openai, ledger)
-        pipeline = Pipeline(
+        pipeline = build_pipeline(
             settings, ledger, create_transcriber(settings.transcriber, api), api=api
         )
         outcome = pipeline.submit(FIXTURES / "hello.flac", from_inbox=False)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from conftest import fixture_text, word_error_rate
 
 from daemon.audio import decode_blocks, probe, split_at_pauses
-from daemon.config import ChunkingSettings
+from daemon.config import ChunkingSettings, TranscriberSettings
+from daemon.models import Chunk
 from daemon.transcribe.local import LocalTranscriber
+from daemon.transcribe.speech import VadOptions, speech_probabilities, speech_regions
 
 
 def test_speech_is_transcribed_with_detected_language(
@@ -69,3 +72,76 @@ def test_features_computed_in_blocks_equal_faster_whispers_with_far_less_memory(
 def test_the_loaded_model_uses_the_blockwise_features(transcriber: LocalTranscriber) -> None:
     extractor = transcriber._model().feature_extractor
     assert type(extractor).__name__ == "BlockwiseFeatureExtractor"
+
+
+def _samples(clip: Path) -> np.ndarray:
+    return np.concatenate(list(decode_blocks(probe(clip)))).astype(np.float32) / 32768
+
+
+def _chunk(samples: np.ndarray, start: float = 0.0) -> Chunk:
+    return Chunk(
+        index=0, start=start, end=start + samples.size / 16000, overlap=0.0, samples=samples
+    )
+
+
+def test_a_silent_chunk_gives_no_segments_instead_of_hallucinations(
+    transcriber: LocalTranscriber,
+) -> None:
+    silent = _chunk(np.zeros(90 * 16000, np.float32))
+    result = transcriber.transcribe(silent, language=None, prompt="")
+    assert result.segments == ()
+
+
+def test_vad_skips_a_long_pause_and_keeps_times_absolute(
+    transcriber: LocalTranscriber, meeting_clip: Path
+) -> None:
+    speech = _samples(meeting_clip)
+    pause = np.zeros(45 * 16000, np.float32)
+    chunk = _chunk(np.concatenate([speech, pause, speech]), start=100.0)
+    result = transcriber.transcribe(chunk, language="en", prompt="")
+    first, second = 100.0 + speech.size / 16000, 100.0 + (speech.size + pause.size) / 16000
+    assert not [s for s in result.segments if first + 1 < s.start and s.end < second - 1]
+    before = [s.text for s in result.segments if s.end <= first + 1]
+    after = [s.text for s in result.segments if s.start >= second - 1]
+    for said in (before, after):
+        text = " ".join(said)
+        assert word_error_rate(fixture_text("meeting"), text) < 0.25, text
+
+
+def test_vad_finds_the_same_speech_as_faster_whispers_filter(meeting_clip: Path) -> None:
+    from faster_whisper.vad import VadOptions as WhisperVadOptions
+    from faster_whisper.vad import get_speech_timestamps, get_vad_model
+
+    speech = _samples(meeting_clip)
+    lead_in, pause = np.zeros(5 * 16000, np.float32), np.zeros(40 * 16000 + 77, np.float32)
+    audio = np.concatenate([lead_in, speech, pause, speech])
+    padded = np.pad(audio, (0, 512 - audio.size % 512))
+    assert np.array_equal(speech_probabilities(audio), get_vad_model()(padded).reshape(-1))
+    theirs = get_speech_timestamps(audio, WhisperVadOptions(min_silence_duration_ms=2000))
+    ours = speech_regions(audio, VadOptions(min_silence_ms=2000, merge_gap_s=0.0))
+    assert ours == [(r["start"] / 16000, r["end"] / 16000) for r in theirs]
+    assert len(ours) == 2
+
+
+def test_checkpoints_with_and_without_vad_have_different_provenance() -> None:
+    with_vad = LocalTranscriber(TranscriberSettings(vad=True)).provenance()
+    without = LocalTranscriber(TranscriberSettings(vad=False)).provenance()
+    assert with_vad.options["vad"] is True and without.options["vad"] is False
+    assert with_vad.options != without.options
+
+
+def test_feature_blocks_read_the_padded_signal_without_building_it() -> None:
+    from daemon.transcribe.features import _piece
+
+    rng = np.random.default_rng(8)
+    for size in (201, 1000, 16000):
+        samples = rng.standard_normal(size).astype(np.float32)
+        expected = np.pad(np.pad(samples, (0, 160)), (200, 200), mode="reflect")
+        for start, stop in (
+            (0, 400),
+            (0, expected.size),
+            (300, 700),
+            (expected.size - 500, expected.size),
+        ):
+            piece = _piece(samples, 160, 200, max(start, 0), stop)
+            assert np.array_equal(piece, expected[max(start, 0) : stop]), (size, start, stop)

@@ -13,6 +13,7 @@ from conftest import FIXTURES
 from fake_openai import FakeOpenAI, Reply, error, peak_in_flight
 
 from daemon.api.client import ApiClient
+from daemon.assembly import pipeline_for as build_pipeline
 from daemon.config import Settings
 from daemon.errors import ApiPaused
 from daemon.ledger import Ledger
@@ -45,7 +46,7 @@ def remote_settings(make_settings: Any, fake: FakeOpenAI, **overrides: Any) -> S
 
 def pipeline_for(settings: Settings, ledger: Ledger) -> Pipeline:
     api = ApiClient(settings.openai, ledger)
-    return Pipeline(settings, ledger, create_transcriber(settings.transcriber, api), api=api)
+    return build_pipeline(settings, ledger, create_transcriber(settings.transcriber, api), api=api)
 
 
 def drop(settings: Settings, name: str = "meeting.flac") -> Path:

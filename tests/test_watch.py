@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -182,3 +183,48 @@ def test_the_filter_takes_audio_and_folders_named_like_audio_only(tmp_path: Path
     assert not accept(tmp_path / ".cache" / "c.wav")
     assert not accept(tmp_path / "d.txt")
     assert not accept(tmp_path.parent / "outside.wav")
+
+
+def test_stopping_the_watcher_never_logs_a_watchdog_error(
+    make_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 8: about half of clean shutdowns logged "queue_events() called when the thread is
+    inactive" from watchdog's inotify thread; events in flight at the stop are the trigger."""
+    settings: Settings = make_settings(stability_delay=0.2)
+    settings.inbox.mkdir(parents=True)
+    caplog.set_level(logging.DEBUG, logger="watchdog")
+    for attempt in range(30):
+        watcher = InboxWatcher(settings, Collected())
+        watcher.start()
+        if attempt % 2:  # events still arriving when the stop comes
+            (settings.inbox / f"{attempt}.wav").write_bytes(b"x")
+        watcher.stop()
+        assert watcher.observer is not None and not watcher.observer.is_alive()  # type: ignore[attr-defined]
+    errors = [
+        r for r in caplog.records if r.name.startswith("watchdog") and r.levelno >= logging.ERROR
+    ]
+    assert errors == []
+
+
+def test_a_fifo_in_the_inbox_is_handed_on_without_blocking_the_watcher(
+    watched: tuple[Settings, Collected],
+) -> None:
+    """Issue 8: the watcher only stats; the pipeline refuses the FIFO and files it away."""
+    settings, collected = watched
+    os.mkfifo(settings.inbox / "x.wav")
+    collected.wait_for(1)
+    (settings.inbox / "after.wav").write_bytes(b"data")
+    collected.wait_for(2)
+    assert sorted(collected.names()) == ["after.wav", "x.wav"]
+
+
+def test_a_name_with_a_newline_is_logged_on_one_line(
+    watched: tuple[Settings, Collected], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, collected = watched
+    caplog.set_level(logging.DEBUG, logger="daemon.watch")
+    (settings.inbox / "standup\n2026-03-11 ERROR forged.wav").write_bytes(b"data")
+    collected.wait_for(1)
+    messages = [r.getMessage() for r in caplog.records if r.name == "daemon.watch"]
+    assert any("standup\\n2026-03-11 ERROR forged.wav" in m for m in messages), messages
+    assert not any("\n" in m for m in messages)

@@ -8,8 +8,9 @@ tokens, audio seconds, cost) and raises one of the errors in ``daemon.errors``:
 - 400/404/409/422 and other 4xx: ``ApiRequestError`` at once; the recording fails with the API's
   message.
 - 401/403, 429 ``insufficient_quota``: ``ApiPaused``; the pause is written to the ledger, every
-  further call is refused without touching the network until ``pause_retry_interval`` has passed
-  (then one call probes) or the daemon restarts.
+  further call (a retry too) is refused without touching the network until
+  ``pause_retry_interval`` has passed or the daemon restarts. Then one call probes while the
+  others wait for its answer: a success lifts the pause, a refusal renews it.
 - 429 otherwise: wait with jitter, at least ``Retry-After``; a wait longer than
   ``rate_limit_max_wait`` (or too many waits) raises ``RateLimited`` so the job is rescheduled
   instead of holding a worker.
@@ -17,6 +18,11 @@ tokens, audio seconds, cost) and raises one of the errors in ``daemon.errors``:
   backoff and jitter (503 waits ``unavailable_factor`` times longer), then ``ApiUnavailable``.
 - A cap in ``daily_budget_usd``/``monthly_budget_usd`` that the call would pass: ``ApiPaused``
   (kind ``budget``) before anything is sent.
+
+Only the probe's success lifts a pause (issue 8). With ``transcriber.concurrency`` above 1, calls
+sent just before a refusal answer after it; their answers say nothing about a key refused or a
+quota used up since they were sent, and when they lifted the pause the queue rushed on into the
+same refusal again.
 
 The recording a call is made for comes from the ``current_recording`` context variable, which the
 pipeline sets, so backends need not pass it around.
@@ -54,6 +60,8 @@ from daemon.ledger import ApiCall, Ledger
 if TYPE_CHECKING:
     import openai
 
+    from daemon.ledger import ApiPauseRow
+
 log = logging.getLogger("daemon.api.client")
 
 T = TypeVar("T")
@@ -66,6 +74,7 @@ current_recording: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 # because the SDK refuses to send a request without.
 _NO_KEY = "not-needed"
 _TRANSIENT_4XX = frozenset({408, 409})
+_REFUSALS = ("auth", "quota")  # the pauses a successful call lifts; budgets lift by the calendar
 
 
 @contextmanager
@@ -135,6 +144,10 @@ class ApiClient:
         self._sdk: openai.OpenAI | None = None
         self._lock = threading.Lock()
         self._in_flight = 0.0  # estimated cost of calls sent and not yet recorded
+        # Guards the pause: at most one call probes a pause whose interval is over, and the
+        # others wait on this condition for its answer instead of all probing at once.
+        self._gate = threading.Condition()
+        self._probing = False
 
     @property
     def sdk(self) -> openai.OpenAI:
@@ -173,15 +186,18 @@ class ApiClient:
         rate_waits = 0
         while True:
             estimated_cost = cost_of(model, estimate, self.settings.prices, batch=batch)
-            self._admit(estimated_cost)
+            probed = self._admit(estimated_cost)  # every attempt, so no retry is sent while paused
             started = time.monotonic()
             try:
                 raw = send(self.sdk)
                 value = read(raw)
             except Exception as exc:
                 latency = time.monotonic() - started
-                self._release(estimated_cost)
-                wait = self._classify(exc, endpoint, model, latency, attempt, rate_waits)
+                try:
+                    wait = self._classify(exc, endpoint, model, latency, attempt, rate_waits)
+                finally:
+                    # After _classify, so a renewed pause is in the ledger before waiters look.
+                    self._release(estimated_cost, probed)
                 if _is_rate_limit(exc):
                     rate_waits += 1
                 else:
@@ -190,17 +206,17 @@ class ApiClient:
                     raise Interrupted(f"stopped while waiting to retry {endpoint}") from exc
                 continue
             latency = time.monotonic() - started
-            self._release(estimated_cost)
-            used = meter(value)
-            cost = cost_of(model, used, self.settings.prices, batch=batch)
-            self._record(
-                endpoint, model, used.status, latency, request_id=_request_id(raw),
-                http_status=_http_status(raw), used=used, cost=cost, batch=batch,
-            )  # fmt: skip
-            pause = self.ledger.pause()
-            if pause is not None and pause.kind in ("auth", "quota"):
-                log.info("%s API answers again; resuming API work", self.backend)
-                self.ledger.clear_pause(("auth", "quota"))
+            try:
+                used = meter(value)
+                cost = cost_of(model, used, self.settings.prices, batch=batch)
+                self._record(
+                    endpoint, model, used.status, latency, request_id=_request_id(raw),
+                    http_status=_http_status(raw), used=used, cost=cost, batch=batch,
+                )  # fmt: skip
+                if probed is not None:
+                    self._lift(probed)
+            finally:
+                self._release(estimated_cost, probed)
             return value
 
     def record_usage(
@@ -215,11 +231,43 @@ class ApiClient:
 
     # The gate ---------------------------------------------------------------------------------
 
-    def _admit(self, estimated_cost: float) -> None:
-        now = time.time()
-        pause = self.ledger.pause()
-        if pause is not None and (pause.until is None or now < pause.until):
-            raise ApiPaused(self.backend, pause.reason, kind=pause.kind, until=pause.until)
+    def _admit(self, estimated_cost: float) -> ApiPauseRow | None:
+        """Let a call through the pause and the budget, or raise; return the pause it probes."""
+        probed = self._through_pause()
+        try:
+            self._reserve(estimated_cost)
+        except BaseException:
+            self._release(0.0, probed)
+            raise
+        return probed
+
+    def _through_pause(self) -> ApiPauseRow | None:
+        with self._gate:
+            while self._probing:
+                if self.stop.is_set():
+                    raise Interrupted("stopped while another call probes the paused API")
+                self._gate.wait(0.1)
+            pause = self.ledger.pause()
+            if pause is None:
+                return None
+            if pause.until is None or time.time() < pause.until:
+                raise ApiPaused(self.backend, pause.reason, kind=pause.kind, until=pause.until)
+            if pause.kind not in _REFUSALS:
+                return None  # a budget period is over; the budget check below decides
+            log.info("%s API: the pause is over; one call probes", self.backend)
+            self._probing = True
+            return pause
+
+    def _lift(self, probed: ApiPauseRow) -> None:
+        """The probe of ``probed`` was answered: lift that pause, but not one set after it."""
+        with self._gate:
+            pause = self.ledger.pause()
+            if pause is None or pause.kind not in _REFUSALS or pause.since > probed.since:
+                return
+            log.info("%s API answers again; resuming API work", self.backend)
+            self.ledger.clear_pause(_REFUSALS)
+
+    def _reserve(self, estimated_cost: float) -> None:
         with self._lock:
             in_flight = self._in_flight
             day, month = period_starts(datetime.now(timezone.utc))
@@ -242,9 +290,13 @@ class ApiClient:
         self.ledger.set_pause("budget", reason, check.until)
         raise ApiPaused(self.backend, reason, kind="budget", until=check.until)
 
-    def _release(self, estimated_cost: float) -> None:
+    def _release(self, estimated_cost: float, probed: ApiPauseRow | None) -> None:
         with self._lock:
             self._in_flight = max(0.0, self._in_flight - estimated_cost)
+        if probed is not None:
+            with self._gate:
+                self._probing = False
+                self._gate.notify_all()
 
     # The taxonomy -----------------------------------------------------------------------------
 
@@ -278,7 +330,8 @@ class ApiClient:
             reason += "; API work is paused, the queue is kept"
             until = time.time() + s.pause_retry_interval
             log.error("%s API: %s", self.backend, reason)
-            self.ledger.set_pause(kind, reason, until)
+            with self._gate:  # not between a probe's look at the pause and its lifting
+                self.ledger.set_pause(kind, reason, until)
             raise ApiPaused(
                 self.backend, reason, kind=kind, until=until, status=status, request_id=request_id
             ) from exc

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from daemon.config import SummarizerSettings
 from daemon.errors import ConfigError
@@ -25,6 +25,18 @@ log = logging.getLogger("daemon.summarize")
 
 class Summarizer(Protocol):
     name: str
+
+    def identity(self) -> dict[str, Any]:
+        """What makes this summarizer's output what it is, known before it runs.
+
+        A stored summary is reused only when this is unchanged (with the transcript and the
+        meeting's date), so a crash after a paid-for summary never pays for it again.
+        """
+        ...
+
+    def provenance(self) -> dict[str, Any] | None:
+        """After a run: backend, model that answered, prompt version, options; None if local."""
+        ...
 
     def summarize(self, utterances: Sequence[Utterance], meeting_date: date) -> Summary:
         """Summarize a meeting; relative dates resolve against ``meeting_date``."""

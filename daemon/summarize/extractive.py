@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from daemon.summarize.centrality import content_words, key_points, title_from_topics, topics
 from daemon.summarize.cues import (
@@ -108,6 +109,12 @@ class _Request:
 
 class ExtractiveSummarizer:
     name = "extractive"
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.name}
+
+    def provenance(self) -> dict[str, Any] | None:
+        return None
 
     def summarize(self, utterances: Sequence[Utterance], meeting_date: date) -> Summary:
         return _Meeting(list(utterances), meeting_date).summary()

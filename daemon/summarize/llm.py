@@ -112,6 +112,10 @@ class LlmSummarizer:
         self.answered_by = settings.model
         self._count = counter_for(settings.model)
 
+    def identity(self) -> dict[str, Any]:
+        # The configured model, not the one that answered: this must be known before the call.
+        return {**self.provenance(), "model": self.settings.model}
+
     def provenance(self) -> dict[str, Any]:
         return {
             "backend": self.name,

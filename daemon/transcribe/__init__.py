@@ -3,9 +3,11 @@
 A backend turns one ``Chunk`` into a ``ChunkTranscript`` whose segment times are absolute (seconds
 from the start of the recording). Heavy imports happen inside each backend's module.
 
-Two optional attributes change how the pipeline drives a backend: ``concurrency`` (default 1),
-how many chunks of one recording it may be given at once from worker threads, and
-``max_chunk_seconds`` (default none), the longest chunk it takes.
+What a backend can do is declared here, in the Protocol, and read by the pipeline as it is
+written: ``concurrency``, how many chunks of one recording it may be given at once from worker
+threads (1 for a local model that already uses every core); ``max_chunk_seconds``, the longest
+chunk it takes (None: any); ``load()``, which loads a model up front so that an unusable one
+fails at start-up rather than at the first recording (a no-op for remote backends).
 """
 
 from __future__ import annotations
@@ -22,6 +24,20 @@ if TYPE_CHECKING:
 
 class Transcriber(Protocol):
     name: str
+
+    @property
+    def concurrency(self) -> int:
+        """How many chunks of one recording may be in flight at once."""
+        ...
+
+    @property
+    def max_chunk_seconds(self) -> float | None:
+        """The longest chunk this backend takes, or None for no limit."""
+        ...
+
+    def load(self) -> None:
+        """Make the backend ready now (load its model); raise ``ModelError`` if it cannot be."""
+        ...
 
     def provenance(self) -> Provenance:
         """The backend, model and options that make this transcriber's output what it is."""

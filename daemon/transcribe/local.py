@@ -3,6 +3,10 @@
 The model is loaded once per process and kept; each chunk is transcribed with the detected or
 configured language and a prompt carrying the vocabulary hint and the previous chunk's last words,
 which gives the model the continuity that one long faster-whisper call would have.
+
+With ``transcriber.vad`` (the default) the chunk's non-speech is skipped: ``speech.py`` finds the
+speech with faster-whisper's Silero model and the decoder is given only those clips. A chunk with
+no speech is not decoded at all, which is what stops the "You You You" of issue 8.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -20,6 +25,7 @@ from daemon.errors import ModelError, TranscriptionError
 from daemon.models import Chunk, ChunkTranscript, Provenance, Segment
 from daemon.transcribe.features import blockwise_extractor
 from daemon.transcribe.model_store import resolve_model
+from daemon.transcribe.speech import VadOptions, clip_timestamps, speech_regions
 
 log = logging.getLogger("daemon.transcribe.local")
 
@@ -57,21 +63,39 @@ def _malloc_trim() -> Any:
 
 
 def _return_freed_memory() -> None:
-    """Hand the heap pages freed by this chunk back to the system.
+    """Hand the heap pages freed by this chunk (or window) back to the system.
 
     Each chunk allocates and frees a few hundred MB of features and decoder buffers; glibc keeps
     freed pages for reuse, and over hundreds of chunks the heap fragments and RSS creeps upward
-    (measured: 537 MB for one chunk, 697 MB after three hours). Trimming once per chunk keeps
-    the peak at one chunk's worth, at no measurable cost; fixed malloc thresholds did the same
-    but made transcription 58% slower.
+    (measured: 537 MB for one chunk, 697 MB after three hours). Trimming after each chunk and
+    each 30 s window keeps the peak at one window's worth (see ``_trimming``); fixed malloc
+    thresholds did the same but made transcription 58% slower.
     """
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
 
 
+def _trimming(segments: Iterable[Any]) -> Iterator[Any]:
+    """faster-whisper's segments, trimming the heap after each 30 s window is decoded.
+
+    Within a 10-minute chunk the heap grew by ~30 MiB between windows, under the ~75 MiB that
+    each window's encoder attention (8 heads x 1500 x 1500 floats) briefly adds on top; trimming
+    only per chunk let that growth reach the peak (issue 8: 602 MB on the 3-hour file).
+    """
+    window = None
+    for segment in segments:
+        if segment.seek != window:
+            window = segment.seek
+            _return_freed_memory()
+        yield segment
+
+
 class LocalTranscriber:
     name = "local"
+    # One chunk at a time: CTranslate2 already uses every configured thread on one chunk.
+    concurrency = 1
+    max_chunk_seconds: float | None = None
 
     def __init__(self, settings: TranscriberSettings) -> None:
         self.settings = settings
@@ -103,17 +127,25 @@ class LocalTranscriber:
                 "beam_size": s.beam_size,
                 "language": s.language,
                 "initial_prompt": s.initial_prompt,
+                # In the plan key too, so chunks transcribed with and without VAD never mix.
+                "vad": s.vad,
+                "vad_min_silence_ms": s.vad_min_silence_ms if s.vad else None,
             },
         )
 
     def transcribe(self, chunk: Chunk, *, language: str | None, prompt: str) -> ChunkTranscript:
         started = time.monotonic()
         try:
+            clips = self._speech(chunk)
+            if clips is not None and not clips:
+                # Nothing but silence: Whisper would only hallucinate here ("You You You").
+                return _empty(chunk, language, time.monotonic() - started)
             raw_segments, info = self._model().transcribe(
                 chunk.samples,
-                language=language,
+                language=language or None,
                 beam_size=self.settings.beam_size,
                 initial_prompt=prompt or None,
+                clip_timestamps=clips if clips is not None else "0",
             )
             segments = tuple(
                 Segment(
@@ -123,7 +155,7 @@ class LocalTranscriber:
                     confidence=math.exp(s.avg_logprob),
                     no_speech_prob=s.no_speech_prob,
                 )
-                for s in raw_segments
+                for s in _trimming(raw_segments)
                 if s.text.strip()
             )
         except ModelError:
@@ -140,3 +172,26 @@ class LocalTranscriber:
             segments=segments,
             elapsed=time.monotonic() - started,
         )
+
+    def _speech(self, chunk: Chunk) -> list[float] | None:
+        """The chunk's speech as faster-whisper clip timestamps, or None when VAD is off."""
+        if not self.settings.vad:
+            return None
+        options = VadOptions(min_silence_ms=self.settings.vad_min_silence_ms)
+        regions = speech_regions(chunk.samples, options)
+        kept = sum(end - start for start, end in regions)
+        log.debug("chunk %d: VAD kept %.0f of %.0f s", chunk.index, kept, chunk.duration)
+        return clip_timestamps(regions)
+
+
+def _empty(chunk: Chunk, language: str | None, elapsed: float) -> ChunkTranscript:
+    # No language can be detected without speech; "" reads as unknown to the chunk loop.
+    return ChunkTranscript(
+        index=chunk.index,
+        start=chunk.start,
+        end=chunk.end,
+        overlap=chunk.overlap,
+        language=language or "",
+        segments=(),
+        elapsed=elapsed,
+    )

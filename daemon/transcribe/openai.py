@@ -104,10 +104,17 @@ class OpenAITranscriber:
         self.settings = settings
         self.api = api
         self.limits = limits_for(settings.model)
-        self.concurrency = settings.concurrency
+        self._concurrency = settings.concurrency
 
     @property
-    def max_chunk_seconds(self) -> float:
+    def concurrency(self) -> int:
+        return self._concurrency
+
+    def load(self) -> None:
+        """Nothing to load: the model is the server's."""
+
+    @property
+    def max_chunk_seconds(self) -> float | None:
         """The longest chunk this model takes, and that fits the upload limit when encoded."""
         by_size = UPLOAD_LIMIT_BYTES * 8 / (self.settings.upload_kbps * 1000) * 0.9
         return min(self.limits.max_seconds, by_size)
