@@ -28,6 +28,7 @@ import numpy.typing as npt
 from audio import decode_pcm  # bench/ is on sys.path when a bench script runs, as for the others
 
 from daemon.diarize import LocalDiarizer, SpeakerHints, SpeakerTurn
+from daemon.diarize.embeddings import WindowSpec
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 STEP = 0.01
@@ -82,9 +83,12 @@ def der(ref: Ref, hyp: Ref, duration: float) -> tuple[float, float, float, float
     )
 
 
+WINDOWS = WindowSpec()
+
+
 def diarize(path: Path, hints: SpeakerHints) -> tuple[list[SpeakerTurn], float, float]:
     pcm = np.frombuffer(decode_pcm(path), dtype=np.int16).astype(np.float32) / 32768.0
-    diarizer = LocalDiarizer()
+    diarizer = LocalDiarizer(windows=WINDOWS)
     started = time.process_time()
     size = int(CHUNK_S * 16_000)
     chunks = [diarizer.embed_chunk(pcm[i : i + size], i / 16_000) for i in range(0, pcm.size, size)]
@@ -140,12 +144,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--only", choices=["meetings", "ami"], default=None)
+    parser.add_argument("--hop", type=float, default=WindowSpec.hop_s, help="window hop, s")
+    parser.add_argument("--no-hints", action="store_true", help="skip the count-hint runs")
     args = parser.parse_args()
-    result: dict[str, object] = {"created": datetime.now(timezone.utc).isoformat()}
+    global WINDOWS
+    WINDOWS = WindowSpec(hop_s=args.hop)
+    result: dict[str, object] = {
+        "created": datetime.now(timezone.utc).isoformat(),
+        "windows": asdict(WINDOWS),
+    }
     for corpus, items in (("meetings", meetings()), ("ami", ami())):
         if args.only and corpus != args.only:
             continue
-        for hinted in (False, True):
+        for hinted in (False,) if args.no_hints else (False, True):
             scores = run(corpus, items, hinted)
             key = f"{corpus}{'-num_speakers_hint' if hinted else ''}"
             weights = np.array([s.duration_s for s in scores])

@@ -46,10 +46,23 @@ def prediction(summary: Summary) -> dict[str, object]:
     }
 
 
-def meetings(folder: Path) -> list[tuple[str, Path, date]]:
+OWN_MEETINGS = REPO / "bench" / "meetings"
+SCORER = REPO.parent / "shared" / "meetings" / "score.py"
+
+
+def split_of(meeting_id: str) -> str:
+    """bench/meetings/SPLITS.md: meetings numbered by a multiple of three are blind."""
+    if meeting_id.startswith("n") and meeting_id[1:3].isdigit():
+        return "blind" if int(meeting_id[1:3]) % 3 == 0 else "dev"
+    return "shared"
+
+
+def meetings(folder: Path, split: str = "all") -> list[tuple[str, Path, date]]:
     found = []
     for script in sorted(folder.glob("*.txt")):
         if script.name.endswith(".ref.txt") or not (folder / f"{script.stem}.gold.json").exists():
+            continue
+        if split != "all" and split_of(script.stem) != split:
             continue
         _, metadata = from_text(script.read_text())
         found.append((script.stem, script, date.fromisoformat(metadata["date"])))
@@ -75,14 +88,27 @@ def audio_utterances(wav: Path, cache: Path) -> list[Utterance]:
     return from_transcript(transcript)
 
 
-def run(mode: str, folder: Path, out: Path, cache: Path) -> str:
+def run(
+    mode: str,
+    folder: Path,
+    out: Path,
+    cache: Path,
+    split: str = "all",
+    summarizer_name: str = "extractive",
+) -> str:
     summarizer = create_summarizer(
-        load_settings(None, {"summarizer.name": "extractive"}).summarizer
+        load_settings(None, {"summarizer.name": summarizer_name}).summarizer
     )
     assert summarizer is not None
     out.mkdir(parents=True, exist_ok=True)
     spent = 0.0
-    for meeting_id, script, meeting_date in meetings(folder):
+    chosen = meetings(folder, split)
+    gold = out.parent / f"gold-{out.name}"
+    gold.mkdir(parents=True, exist_ok=True)
+    for meeting_id, script, meeting_date in chosen:
+        (gold / f"{meeting_id}.gold.json").write_bytes(
+            (folder / f"{meeting_id}.gold.json").read_bytes()
+        )
         if mode == "text":
             utterances = text_utterances(script)
         else:
@@ -92,10 +118,10 @@ def run(mode: str, folder: Path, out: Path, cache: Path) -> str:
         spent += time.perf_counter() - started
         (out / f"{meeting_id}.json").write_text(json.dumps(prediction(summary), indent=2) + "\n")
     scored = subprocess.run(
-        [sys.executable, str(folder / "score.py"), str(folder), str(out)],
+        [sys.executable, str(SCORER), str(gold), str(out), "--json", str(out / "scores.json")],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
-    print(f"\n== {mode}: summarizer time {spent:.2f} s for {len(meetings(folder))} meetings")
+    print(f"\n== {mode} ({split}): summarizer time {spent:.2f} s for {len(chosen)} meetings")
     print(scored.stdout.rstrip())
     return scored.stdout.strip().splitlines()[-1]
 
@@ -105,16 +131,41 @@ def main() -> None:
     parser.add_argument("--meetings", type=Path, default=REPO.parent / "shared" / "meetings")
     parser.add_argument("--only", choices=["text", "audio"])
     parser.add_argument("--cache-dir", type=Path, default=REPO / "bench" / ".cache" / "summaries")
+    parser.add_argument(
+        "--own",
+        action="store_true",
+        help="score bench/meetings (text only: they have no audio) by split: dev, then blind",
+    )
+    parser.add_argument("--label", default="", help="added to the results folder's name")
+    parser.add_argument(
+        "--summarizer", default="extractive", help="the summarizer's name, as in [summarizer]"
+    )
+    parser.add_argument(
+        "--split",
+        choices=["dev", "blind", "all"],
+        default="all",
+        help="with --own: score only this split (dev while developing: blind is not even run)",
+    )
     args = parser.parse_args()
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
-    results = REPO / "bench" / "results" / f"summaries-{stamp}"
+    label = f"-{args.label}" if args.label else ""
+    results = REPO / "bench" / "results" / f"summaries-{stamp}{label}"
     finals = {}
-    for mode in ("text", "audio"):
-        if args.only in (None, mode):
-            finals[mode] = run(mode, args.meetings, results / mode, args.cache_dir)
+    if args.own:
+        splits = ("dev", "blind") if args.split == "all" else (args.split,)
+        for split in splits:
+            finals[f"text {split}"] = run(
+                "text", OWN_MEETINGS, results / split, args.cache_dir, split, args.summarizer
+            )
+    else:
+        for mode in ("text", "audio"):
+            if args.only in (None, mode):
+                finals[mode] = run(
+                    mode, args.meetings, results / mode, args.cache_dir, "all", args.summarizer
+                )
     print()
     for mode, final in finals.items():
-        print(f"{mode:>5}: {final}")
+        print(f"{mode:>10}: {final}")
 
 
 if __name__ == "__main__":

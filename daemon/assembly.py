@@ -1,8 +1,8 @@
 """The one place that builds Minutes' objects from settings.
 
-Settings → ledger → API client (only when a remote backend is configured) → transcriber and
-summarizer → pipeline. ``minutes run``, ``process``, ``summarize`` and the tests all get theirs
-here, so a new stage or backend is wired in once.
+Settings → ledger → API client (only when a remote backend is configured) → transcriber,
+diarizer and summarizer → pipeline. ``minutes run``, ``process``, ``summarize`` and the tests
+all get theirs here, so a new stage or backend is wired in once.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from daemon.config import Settings
+from daemon.diarize import create_diarizer
 from daemon.ledger import Ledger
 from daemon.pipeline import Pipeline
 from daemon.summarize import Summarizer, create_summarizer
@@ -51,7 +52,10 @@ def assemble(
     if transcriber is None:
         transcriber = create_transcriber(settings.transcriber, api)
     summarizer = create_summarizer(settings.summarizer, api)
-    pipeline = Pipeline(settings, ledger, transcriber, summarizer, stop=stop, api=api)
+    diarizer = create_diarizer(settings.diarizer.name, settings.diarizer.threads)
+    pipeline = Pipeline(
+        settings, ledger, transcriber, summarizer, diarizer=diarizer, stop=stop, api=api
+    )
     return Assembly(settings, ledger, api, transcriber, summarizer, pipeline, stop)
 
 

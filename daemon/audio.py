@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from daemon.config import ChunkingSettings
 from daemon.errors import InputError
 from daemon.models import SAMPLE_RATE, Chunk
+from daemon.sections import ChunkingSettings
 
 log = logging.getLogger("daemon.audio")
 

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from daemon.config import HooksSettings
+from daemon.sections import HooksSettings
 
 log = logging.getLogger("daemon.hooks")
 

@@ -29,7 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from daemon import failpoints
-from daemon.config import ChunkingSettings, Settings
+from daemon.config import Settings
+from daemon.diarize import Diarizer, create_diarizer
+from daemon.diarize.stage import DiarizeStage
+from daemon.diarize.voices import EmbeddingTranscriber
 from daemon.errors import (
     ApiDeferred,
     InputError,
@@ -48,6 +51,7 @@ from daemon.files import (
 from daemon.hooks import Hooks
 from daemon.ledger import Ledger, RecordingRow
 from daemon.models import Recording, Report
+from daemon.sections import ChunkingSettings
 from daemon.stages import (
     Job,
     ProbeStage,
@@ -88,12 +92,21 @@ class Pipeline:
         transcriber: Transcriber,
         summarizer: Summarizer | None,
         *,
+        diarizer: Diarizer | None = None,
         stop: threading.Event | None = None,
         api: ApiClient | None = None,
     ) -> None:
         self.settings = settings
         self.ledger = ledger
-        self.transcriber = transcriber
+        self.diarizer = diarizer or create_diarizer(
+            settings.diarizer.name, settings.diarizer.threads
+        )
+        # With a diarizer, every chunk carries its voice embeddings and word times.
+        self.transcriber: Transcriber = (
+            EmbeddingTranscriber(transcriber, self.diarizer)
+            if self.diarizer.name != "none"
+            else transcriber
+        )
         self.summarizer = summarizer
         self.stop = stop or threading.Event()
         self.api = api
@@ -108,10 +121,12 @@ class Pipeline:
             self.stop,
             self._renewing(recording_id, progress),
         )
+        plan_key = transcribe.plan_key()
         return [
             ProbeStage(self.settings, self.ledger),
             transcribe,
-            SummarizeStage(self.ledger, self.summarizer, transcribe.plan_key()),
+            DiarizeStage(self.settings, self.ledger, self.diarizer, plan_key),
+            SummarizeStage(self.ledger, self.summarizer, plan_key),
             RenderStage(self.settings, self.ledger, self.summarizer, self.hooks),
         ]
 
@@ -266,6 +281,20 @@ class Pipeline:
         """Summarize a processed recording again (another summarizer, another date); re-render."""
         if meeting_date is not None:
             self.ledger.update(recording_id, meeting_date=meeting_date)
+        stored = self._stored(recording_id)
+        job = SummarizeStage(self.ledger, self.summarizer, stored.row.plan_key or "").run(stored)
+        render = RenderStage(self.settings, self.ledger, self.summarizer, self.hooks)
+        return render.render(job, job.row.processing_s or 0.0)
+
+    def rename_speaker(self, recording_id: int, label: str, name: str) -> Report:
+        """Call one speaker of a processed recording by ``name``; summarize and render again."""
+        job = self._stored(recording_id)
+        stage = DiarizeStage(self.settings, self.ledger, self.diarizer, job.row.plan_key or "")
+        stage.rename(job, label, name)
+        return self.resummarize(recording_id)
+
+    def _stored(self, recording_id: int) -> Job:
+        """A processed recording as the ledger holds it, ready for the stages after diarize."""
         row = self.ledger.get(recording_id)
         transcript = self.ledger.transcript(recording_id)
         if transcript is None or row.recorded_at is None:
@@ -277,16 +306,13 @@ class Pipeline:
             recorded_at=row.recorded_at,
             duration=row.duration or transcript.duration,
         )
-        job = Job(
+        return Job(
             row=row,
             from_inbox=False,
             started=time.monotonic(),
             recording=recording,
             transcript=transcript,
         )
-        job = SummarizeStage(self.ledger, self.summarizer, row.plan_key or "").run(job)
-        render = RenderStage(self.settings, self.ledger, self.summarizer, self.hooks)
-        return render.render(job, row.processing_s or 0.0)
 
     def plan_key(self) -> str:
         """The key under which this pipeline's transcriber checkpoints its chunks."""

@@ -1,4 +1,7 @@
-"""Render a recording's report (Markdown, from a Jinja template) and its .srt/.vtt/.json sidecars.
+"""Render a recording's report (Markdown, from a Jinja template) and its sidecars.
+
+The sidecars are .srt, .vtt and .json, and .rttm when diarization found speakers; subtitles.py
+writes the timed ones.
 
 Templates run in Jinja's sandbox, because a user template folder can override ours. Every value a
 template prints is Markdown-escaped unless a filter marked it safe, so words that came from speech
@@ -8,6 +11,11 @@ Control characters from outside (a file name's ESC sequences, a model's stray C1
 removed from every value a report or subtitle prints, front matter included: they have no place in
 a document, a terminal would act on them when someone `cat`s it, and YAML refuses most of them
 (issue 8). The .json keeps every string exactly as it was, escaped the JSON way.
+
+With diarization (issue 9) every output says who spoke: each transcript paragraph starts with its
+speaker's name, the header lists the speakers with their share of the speaking time, and the
+Attendees line lists the named speakers rather than what a summarizer took for names ("Better",
+"Bye"). Speaker names come from speech, so they are escaped like any other word.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,7 +34,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from daemon import __version__
 from daemon.files import atomic_write_text
-from daemon.models import Recording, Report, Segment, Transcript
+from daemon.merge import paragraphs
+from daemon.models import Paragraph, Recording, Report, Speaker, Transcript
+from daemon.subtitles import one_line, to_rttm, to_srt, to_vtt, without_controls
 from daemon.summarize.schema import Evidence, Summary
 from daemon.terminal import CONTROL
 
@@ -33,23 +44,16 @@ REPORT_TEMPLATE = "report.md.j2"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&$])")
 _FRONT_MATTER_SHA = re.compile(r"^sha256: \"([0-9a-f]{64})\"$", re.MULTILINE)
 
-_LAYOUT = frozenset("\t\n\r\x0b\x0c\x85\u2028\u2029")
-
 
 class MarkdownSafe(str):
     """Text already fit to appear in Markdown as it is."""
-
-
-def without_controls(text: str) -> str:
-    """Outside text with its control characters gone; those that break lines become spaces."""
-    return CONTROL.sub(lambda m: " " if m.group() in _LAYOUT else "", text)
 
 
 def escape_markdown(value: object) -> MarkdownSafe:
     if isinstance(value, MarkdownSafe):
         return value
     # No newlines either: speech cannot start a heading or a list.
-    text = " ".join(without_controls(str(value)).split())
+    text = one_line(str(value))
     return MarkdownSafe(_MD_SPECIAL.sub(r"\\\1", text))
 
 
@@ -126,7 +130,7 @@ class ReportInput:
         """The file's own name; the summary's title if a recorder made the name up."""
         named = title_from_name(self.source_name)
         if self.summary is not None and is_generic_name(named) and self.summary.title != "Meeting":
-            return " ".join(without_controls(self.summary.title).split())
+            return one_line(self.summary.title)
         return named
 
 
@@ -170,7 +174,7 @@ class Renderer:
         self.env = make_environment(user_templates)
 
     def report_markdown(self, data: ReportInput) -> str:
-        transcript = data.transcript
+        transcript = by_speaker(data.transcript)
         context: dict[str, Any] = {
             "title": data.title,
             "recorded_at": data.recording.recorded_at,
@@ -181,6 +185,8 @@ class Renderer:
             "transcriber": describe_provenance(transcript),
             "summarizer": data.summarizer,
             "summary": data.summary,
+            "speakers": speaker_shares(transcript.speakers),
+            "attendees": attendees(transcript, data.summary),
             "processing_seconds": data.processing_s,
             "cost_usd": data.cost_usd,
             "generator": f"minutes {__version__}",
@@ -189,19 +195,89 @@ class Renderer:
 
     def write(self, outbox: Path, data: ReportInput) -> Report:
         """Write the report and its sidecars atomically; the same recording keeps its name."""
+        segments = data.transcript.segments
         markdown_path = report_path(outbox, base_name(data), data.recording.sha256)
-        stem = markdown_path.with_suffix("")
-        sidecars = (
-            stem.with_suffix(".srt"),
-            stem.with_suffix(".vtt"),
-            stem.with_suffix(".json"),
-        )
-        atomic_write_text(sidecars[0], to_srt(data.transcript.segments))
-        atomic_write_text(sidecars[1], to_vtt(data.transcript.segments))
-        atomic_write_text(sidecars[2], to_json(data))
+        with_speakers = bool(data.transcript.speakers)
+        sidecars = sidecar_paths(markdown_path, with_speakers)
+        atomic_write_text(markdown_path.with_suffix(".srt"), to_srt(segments))
+        atomic_write_text(markdown_path.with_suffix(".vtt"), to_vtt(segments))
+        atomic_write_text(markdown_path.with_suffix(".json"), to_json(data))
+        rttm = markdown_path.with_suffix(".rttm")
+        if with_speakers:
+            atomic_write_text(rttm, to_rttm(segments, file_id=markdown_path.stem))
+        else:
+            # The name is this recording's (report_path): an .rttm left by an earlier render
+            # with diarization on would contradict the report now written.
+            rttm.unlink(missing_ok=True)
         # The Markdown goes last: its presence means the whole set is on disk.
         atomic_write_text(markdown_path, self.report_markdown(data))
         return Report(markdown=markdown_path, sidecars=sidecars)
+
+
+def sidecar_paths(markdown: Path, with_speakers: bool) -> tuple[Path, ...]:
+    """The sidecars written next to ``markdown``; the .rttm only when the transcript has speakers.
+
+    The render stage's resume calls it too, so both agree on the set without reading the disk.
+    """
+    suffixes = (".srt", ".vtt", ".json", ".rttm") if with_speakers else (".srt", ".vtt", ".json")
+    return tuple(markdown.with_suffix(suffix) for suffix in suffixes)
+
+
+def by_speaker(transcript: Transcript) -> Transcript:
+    """``transcript`` with paragraphs of one speaker each, so that each starts with its own name.
+
+    Paragraphs grouped before the speakers were known (merge runs before diarization) hold the
+    segments as they were, unsplit and unlabelled; they are grouped again from the transcript's
+    segments, which diarization split at every change of speaker.
+    """
+    grouped = [s for p in transcript.paragraphs for s in p.segments]
+    if grouped == list(transcript.segments) and all(
+        len({s.speaker for s in p.segments}) <= 1 for p in transcript.paragraphs
+    ):
+        return transcript
+    return replace(transcript, paragraphs=paragraphs(transcript.segments))
+
+
+def paragraph_speaker(paragraph: Paragraph) -> str | None:
+    return paragraph.segments[0].speaker if paragraph.segments else None
+
+
+@dataclass(frozen=True)
+class SpeakerShare:
+    """A speaker as the report's header shows them: name and rounded share of speaking time."""
+
+    name: str
+    percent: int | None  # None when no speaking time was measured at all
+    speaker: Speaker
+
+
+def speaker_shares(speakers: Sequence[Speaker]) -> list[SpeakerShare]:
+    """The speakers, who spoke most first (ties in order of first speech)."""
+    total = sum(max(s.seconds, 0.0) for s in speakers)
+    ranked = sorted(speakers, key=lambda s: -s.seconds)
+    return [
+        SpeakerShare(s.display, round(100 * max(s.seconds, 0.0) / total) if total else None, s)
+        for s in ranked
+    ]
+
+
+def attendees(transcript: Transcript, summary: Summary | None) -> list[str]:
+    """Who attended, as the report lists them.
+
+    With diarization they are the people who spoke: the named speakers, and a summary's attendee
+    only when it is one of their names. Without it, the summary's list as it stands; a
+    summarizer that lacks speakers takes capitalised words for people ("Better", "Bye").
+    """
+    listed = list(summary.attendees) if summary else []
+    if not transcript.speakers:
+        return listed
+    names = [s.name for s in transcript.speakers if s.name]
+    known = {n.casefold() for n in names}
+    result: list[str] = []
+    for name in [*names, *(a for a in listed if a.casefold() in known)]:
+        if name.casefold() not in {r.casefold() for r in result}:
+            result.append(name)
+    return result
 
 
 def report_path(outbox: Path, base: str, sha256: str) -> Path:
@@ -232,38 +308,6 @@ def describe_provenance(transcript: Transcript) -> str:
     return f"{p.backend} {p.model} ({options})" if options else f"{p.backend} {p.model}"
 
 
-def _clock(seconds: float, separator: str) -> str:
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
-
-
-def to_srt(segments: tuple[Segment, ...]) -> str:
-    blocks = [
-        f"{n}\n{_clock(s.start, ',')} --> {_clock(s.end, ',')}\n{_cue_text(s)}\n"
-        for n, s in enumerate(segments, start=1)
-    ]
-    return "\n".join(blocks)
-
-
-def to_vtt(segments: tuple[Segment, ...]) -> str:
-    cues = [f"{_clock(s.start, '.')} --> {_clock(s.end, '.')}\n{_cue_text(s)}\n" for s in segments]
-    return "WEBVTT\n\n" + "\n".join(cues)
-
-
-def _cue_text(segment: Segment) -> str:
-    # A blank line or "-->" inside a cue would end it early in every player.
-    text = " ".join(without_controls(segment.text).split()).replace("-->", "->")
-    text = f"{without_controls(segment.speaker)}: {text}" if segment.speaker else text
-    # WebVTT defines these entities. SRT defines none, yet players (VLC, mpv, ffmpeg) render its
-    # <b>, <i>, <font> tags, so spoken "<script>" must not be a tag there either. Players that
-    # know HTML entities (VLC, most web players) show "&lt;" as "<"; the rest show it literally,
-    # which is still better than a tag that hides or restyles what was said (issue 8).
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def to_json(data: ReportInput) -> str:
     transcript = data.transcript
     document = {
@@ -285,10 +329,16 @@ def to_json(data: ReportInput) -> str:
                 "options": transcript.provenance.options,
             },
             "paragraphs": [
-                {"start": round(p.start, 3), "end": round(p.end, 3), "text": p.text}
-                for p in transcript.paragraphs
+                {
+                    "start": round(p.start, 3),
+                    "end": round(p.end, 3),
+                    "speaker": paragraph_speaker(p),
+                    "text": p.text,
+                }
+                for p in by_speaker(transcript).paragraphs
             ],
         },
+        "speakers": [s.to_dict() for s in transcript.speakers],
         "segments": [s.to_dict() for s in transcript.segments],
         "summary": data.summary.model_dump(mode="json") if data.summary else None,
     }

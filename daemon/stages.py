@@ -17,7 +17,9 @@ stage has run, every later stage runs too, since its input is new. So a restart 
 first unfinished stage and never redoes a finished one: a chunk, a paid-for summary, a report.
 
 Checkpoints: probe, the recording's date and duration; transcribe, each chunk as it finishes
-and then the merged transcript, valid for one plan (chunking, backend, model, options); summarize,
+(with its voice embeddings when diarizing) and then the merged transcript, valid for one plan
+(chunking, backend, model, options, diarizer); diarize (``daemon.diarize.stage``), the transcript
+again with speakers, valid for one diarize key; summarize,
 the summary, valid for one input key (summarizer identity, transcript plan, meeting date);
 render, the report's paths; file, the recording's final state.
 """
@@ -37,13 +39,15 @@ from typing import Protocol
 
 from daemon import actions, failpoints
 from daemon.audio import AudioInfo, decode_blocks, probe, recorded_at, split_at_pauses
-from daemon.config import ChunkingSettings, Settings
+from daemon.config import Settings
+from daemon.diarize.roster import prompt_hint, roster_for
 from daemon.hooks import Hooks
 from daemon.ledger import Ledger, RecordingRow
 from daemon.merge import merge
-from daemon.models import ChunkTranscript, Recording, Report, Transcript
-from daemon.render import Renderer, ReportInput
+from daemon.models import ChunkTranscript, Recording, Report, Speaker, Transcript
+from daemon.render import Renderer, ReportInput, sidecar_paths
 from daemon.search import index_recording
+from daemon.sections import ChunkingSettings
 from daemon.summarize import Summarizer, summarize
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import from_transcript
@@ -154,10 +158,11 @@ class TranscribeStage:
         # Opening the container again is not redoing the probe: decoding needs its stream.
         info = _probe(self.settings, job.row.path)
         configured = self.settings.transcriber.language
+        roster = roster_for(self.settings.diarizer, job.row.path)
         chunk_job = ChunkJob(
             done=self.ledger.chunks(job.id, plan_key),
             language=None if configured == "auto" else configured,
-            hint=self.settings.transcriber.initial_prompt,
+            hint=prompt_hint(self.settings.transcriber.initial_prompt, roster),
             total_seconds=info.duration,
         )
         chunks = transcribe_chunks(
@@ -223,7 +228,9 @@ class SummarizeStage:
             return replace(job, summary=None)
         utterances = from_transcript(transcript)
         day = self.meeting_date(job)
-        summary = summarize(self.summarizer, utterances, day)
+        summary = with_speakers_as_attendees(
+            summarize(self.summarizer, utterances, day), transcript.speakers
+        )
         actions.record(self.ledger, job.id, day, summary, utterances)
         index_recording(self.ledger, job.id, transcript, summary)
         provenance = self.summarizer.provenance()
@@ -249,6 +256,8 @@ class SummarizeStage:
             "summarizer": self.summarizer.identity(),
             "plan": self.plan_key,
             "meeting_date": self.meeting_date(job).isoformat(),
+            # Who said what changes the summary: a renamed speaker is summarized again.
+            "speakers": [[s.label, s.name] for s in job.need_transcript().speakers],
         }
         return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -274,8 +283,7 @@ class RenderStage:
         row = self.ledger.get(job.id)
         if row.report is None or not row.report.exists():
             return None
-        stem = row.report.with_suffix("")
-        sidecars = tuple(stem.with_suffix(s) for s in (".srt", ".vtt", ".json"))
+        sidecars = sidecar_paths(row.report, with_speakers=bool(job.need_transcript().speakers))
         return replace(job, report=Report(markdown=row.report, sidecars=sidecars))
 
     def run(self, job: Job) -> Job:
@@ -315,6 +323,18 @@ class RenderStage:
         if stored is None or stored["backend"] != self.summarizer.name:
             return self.summarizer.name
         return f"{stored['backend']} {stored['model']} (prompt {stored['prompt_version']})"
+
+
+def with_speakers_as_attendees(summary: Summary, speakers: tuple[Speaker, ...]) -> Summary:
+    """When voices were told apart, the attendees are the people who spoke, by name.
+
+    A summarizer guesses attendees from the words ("Thanks, Leo"), and ASR gives it capitalised
+    non-names to guess from; the diarized speakers are what actually happened. A voice nobody
+    named is left out ("Speaker 2" is not a person's name); the report's Speakers line shows it.
+    """
+    if not speakers:
+        return summary
+    return summary.model_copy(update={"attendees": [s.name for s in speakers if s.name]})
 
 
 def _probe(settings: Settings, path: Path) -> AudioInfo:

@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from daemon.config import Settings, TranscriberSettings, load_settings
+from daemon.config import Settings, load_settings
 from daemon.ledger import Ledger
+from daemon.sections import TranscriberSettings
 from daemon.transcribe.local import LocalTranscriber
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,8 +16,8 @@ import pytest
 from conftest import RATE, silence, tone, write_wav
 
 from daemon.audio import decode_blocks, probe, split_at_pauses
-from daemon.config import ChunkingSettings
 from daemon.errors import InputError
+from daemon.sections import ChunkingSettings
 
 
 def chunking(**values: float) -> ChunkingSettings:

@@ -27,6 +27,7 @@ FAILPOINTS = [
     "after:probe",
     "after:chunk",
     "after:transcribe",
+    "after:diarize",
     "after:summarize",
     "after:render",
     "after:file",
@@ -42,6 +43,12 @@ def crash_daemon(root: Path, fake: FakeOpenAI) -> Daemon:
         MINUTES_OPENAI__BASE_URL=fake.url,
         OPENAI_API_KEY="sk-test-not-a-real-key",
     )
+
+
+def chunks_without_voices(root: Path) -> int:
+    """Chunks checkpointed without their voice embeddings (the diarizer is on by default)."""
+    with sqlite3.connect(f"file:{root / 'state' / 'ledger.db'}?mode=ro", uri=True) as db:
+        return int(db.execute("SELECT COUNT(*) FROM chunks WHERE embeddings IS NULL").fetchone()[0])
 
 
 def summaries_in_ledger(root: Path) -> int:
@@ -77,6 +84,9 @@ def test_a_kill_9_at_any_stage_resumes_with_one_report_and_nothing_paid_twice(
     assert len(daemon.reports()) == 1
     assert len(events) >= 3  # the 34 s meeting in chunks of at most 10 s
     assert sorted(events) == list(range(len(events))), events  # every chunk exactly once
+    # The voices of a chunk are embedded with it and checkpointed in its row: a chunk that was
+    # not transcribed again was not embedded again either, and none lacks its embeddings.
+    assert chunks_without_voices(tmp_path) == 0
     assert chat_calls == 1  # the summary was paid for once, across the kill
     assert summaries_in_ledger(tmp_path) == 1
     counts = json.loads(daemon.cli("status", "--json").stdout)["counts"]

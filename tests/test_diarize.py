@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -24,6 +25,7 @@ from daemon.diarize import (
 )
 from daemon.diarize.assign import Word, WordSegment, assign_speakers
 from daemon.diarize.embeddings import verify_model
+from daemon.errors import ModelError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 Ref = list[tuple[float, float, str]]
@@ -111,7 +113,7 @@ class TestLocalDiarizer:
     def test_a_model_file_that_is_not_the_converted_graph_is_refused(self, tmp_path: Path) -> None:
         fake = tmp_path / "campplus.onnx"
         fake.write_bytes(b"\0" * 1000)
-        with pytest.raises(RuntimeError, match="expected"):
+        with pytest.raises(ModelError, match="is 1000 bytes, expected 28283940"):
             verify_model(fake)
 
 
@@ -161,3 +163,41 @@ class TestAssignSpeakers:
     def test_without_turns_segments_keep_no_speaker(self) -> None:
         segment = WordSegment(0.0, 1.0, words_in(0.0, 1.0, "hello there"))
         assert [s.speaker for s in assign_speakers([segment], [])] == [None]
+
+
+class TestLinkingPerChunkLabels:
+    """gpt-4o-transcribe-diarize labels each chunk afresh; voices link the labels across chunks."""
+
+    @staticmethod
+    def voice(seed: int) -> npt.NDArray[np.float32]:
+        vector = np.random.default_rng(seed).normal(size=192).astype(np.float32)
+        return vector / np.linalg.norm(vector)
+
+    def chunk(self, index: int, turns: list[tuple[float, float, str, int]]) -> Any:
+        from daemon.models import ChunkTranscript, Segment
+
+        segments = tuple(Segment(a, b, f"words {label}", speaker=label) for a, b, label, _ in turns)
+        embedded = ChunkEmbeddings(
+            np.array([a for a, _, _, _ in turns], dtype=np.float64),
+            np.array([b for _, b, _, _ in turns], dtype=np.float64),
+            np.stack([self.voice(v) for _, _, _, v in turns]),
+        )
+        start, end = turns[0][0], turns[-1][1]
+        return ChunkTranscript(index, start, end, 0.0, "en", segments, 0.0, embedded.to_bytes())
+
+    def test_the_same_voice_keeps_its_label_when_the_backend_swaps_letters(self) -> None:
+        from daemon.diarize.linking import link_chunk_labels
+
+        first = self.chunk(0, [(0, 5, "A", 1), (5, 10, "B", 2), (10, 15, "A", 1)])
+        second = self.chunk(1, [(15, 20, "A", 2), (20, 25, "B", 1), (25, 30, "C", 3)])
+        segments = [*first.segments, *second.segments]
+
+        linked = link_chunk_labels(segments, [first, second])
+
+        assert linked == ["G1", "G2", "G1", "G2", "G1", "G3"]
+
+    def test_two_labels_of_one_chunk_stay_two_people_however_alike(self) -> None:
+        from daemon.diarize.linking import link_chunk_labels
+
+        only = self.chunk(0, [(0, 5, "A", 1), (5, 10, "B", 1)])
+        assert link_chunk_labels(list(only.segments), [only]) == ["G1", "G2"]

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from daemon.config import HooksSettings
 from daemon.hooks import Hooks
+from daemon.sections import HooksSettings
 
 
 class Receiver:

@@ -108,7 +108,13 @@ def test_the_same_content_under_a_new_name_gives_no_second_report(
     assert second.state == "duplicate"
     assert second.recording_id == first.recording_id
     assert second.report == first.report
-    assert sorted(p.suffix for p in settings.outbox.iterdir()) == [".json", ".md", ".srt", ".vtt"]
+    assert sorted(p.suffix for p in settings.outbox.iterdir()) == [
+        ".json",
+        ".md",
+        ".rttm",
+        ".srt",
+        ".vtt",
+    ]
     assert ("duplicate", "hello-copy.flac") in ledger.events(first.recording_id or 0)
     assert (settings.archive / "hello-copy.flac").exists()
 
@@ -227,10 +233,14 @@ class StopAfterFirstChunk:
     def provenance(self) -> Provenance:
         return self.inner.provenance()
 
-    def transcribe(self, chunk: Chunk, *, language: str | None, prompt: str) -> ChunkTranscript:
+    word_times = True
+
+    def transcribe(
+        self, chunk: Chunk, *, language: str | None, prompt: str, words: bool = False
+    ) -> ChunkTranscript:
         self.calls.append(chunk.index)
         self.stop.set()
-        return self.inner.transcribe(chunk, language=language, prompt=prompt)
+        return self.inner.transcribe(chunk, language=language, prompt=prompt, words=words)
 
 
 def test_an_interrupted_recording_resumes_without_transcribing_a_chunk_twice(

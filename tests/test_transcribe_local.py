@@ -8,8 +8,8 @@ import numpy as np
 from conftest import fixture_text, word_error_rate
 
 from daemon.audio import decode_blocks, probe, split_at_pauses
-from daemon.config import ChunkingSettings, TranscriberSettings
 from daemon.models import Chunk
+from daemon.sections import ChunkingSettings, TranscriberSettings
 from daemon.transcribe.local import LocalTranscriber
 from daemon.transcribe.speech import VadOptions, speech_probabilities, speech_regions
 

@@ -142,7 +142,9 @@ def test_diarized_speakers_reach_the_transcript_and_no_prompt_is_sent(
         assert seen.form["chunking_strategy"] == "auto"
         assert "prompt" not in seen.form
     sidecar = json.loads(outcome.report.with_suffix(".json").read_text())
-    assert {s["speaker"] for s in sidecar["segments"]} == {"A", "B"}
+    # The backend's two per-chunk labels stay two people, numbered as every diarized report is.
+    assert {s["speaker"] for s in sidecar["segments"]} == {"Speaker 1", "Speaker 2"}
+    assert [s["label"] for s in sidecar["speakers"]] == ["S1", "S2"]
 
 
 def test_prompts_carry_the_vocabulary_hint_and_the_previous_chunks_last_words(

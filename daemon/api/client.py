@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import pydantic
 
 from daemon.api.costs import Metered, cost_of, over_budget, period_starts
-from daemon.config import OpenAISettings, Settings
+from daemon.config import Settings
 from daemon.errors import (
     ApiPaused,
     ApiRequestError,
@@ -56,6 +56,7 @@ from daemon.errors import (
     RateLimited,
 )
 from daemon.ledger import ApiCall, Ledger
+from daemon.sections import OpenAISettings
 
 if TYPE_CHECKING:
     import openai

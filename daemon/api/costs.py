@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from daemon.config import ModelPrice, OpenAISettings
+from daemon.sections import ModelPrice, OpenAISettings
 
 
 @dataclass(frozen=True)

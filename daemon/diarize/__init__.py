@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -22,6 +22,8 @@ import numpy.typing as npt
 
 from daemon.diarize.cluster import NO_HINTS, ClusterParams, SpeakerHints, cluster_embeddings
 from daemon.diarize.embeddings import SAMPLE_RATE, WindowSpec, embed_windows, window_bounds
+from daemon.transcribe.speech import VadOptions
+from daemon.transcribe.speech import speech_regions as vad_regions
 
 __all__ = [
     "ChunkEmbeddings",
@@ -74,7 +76,19 @@ class ChunkEmbeddings:
 
 
 class Diarizer(Protocol):
+    """Embeds voices chunk by chunk as they are transcribed, then clusters the whole recording.
+
+    ``identity()`` is what makes its output what it is (model, windows, clustering); it goes
+    into the transcription plan key, so chunks embedded differently are never mixed.
+    """
+
     name: str
+
+    def load(self) -> None:
+        """Verify and load the embedding model now; raise ``ModelError`` if it cannot be."""
+        ...
+
+    def identity(self) -> dict[str, object]: ...
 
     def embed_chunk(
         self,
@@ -88,15 +102,14 @@ class Diarizer(Protocol):
     ) -> list[SpeakerTurn]: ...
 
 
-def speech_regions(samples: npt.NDArray[np.float32], offset_s: float = 0.0) -> list[Region]:
-    """Speech regions by faster-whisper's bundled Silero VAD, split at pauses of 0.3 s."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+# Split at pauses of 0.3 s: a turn change rarely leaves less. Not merged, unlike the regions the
+# transcriber decodes, since here every region boundary is a place a speaker may change.
+_DIARIZE_VAD = VadOptions(min_silence_ms=300, speech_pad_ms=50, min_speech_ms=200, merge_gap_s=0.0)
 
-    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=50, min_speech_duration_ms=200)
-    stamps = get_speech_timestamps(samples, options)
-    return [
-        (offset_s + s["start"] / SAMPLE_RATE, offset_s + s["end"] / SAMPLE_RATE) for s in stamps
-    ]
+
+def speech_regions(samples: npt.NDArray[np.float32], offset_s: float = 0.0) -> list[Region]:
+    """Speech regions by faster-whisper's bundled Silero VAD, a block at a time (bounded memory)."""
+    return [(offset_s + a, offset_s + b) for a, b in vad_regions(samples, _DIARIZE_VAD)]
 
 
 def _turns_for_region(
@@ -131,6 +144,21 @@ class LocalDiarizer:
     windows: WindowSpec = field(default_factory=WindowSpec)
     params: ClusterParams = field(default_factory=ClusterParams)
     threads: int = 1
+
+    def load(self) -> None:
+        from daemon.diarize.embeddings import load
+
+        load(self.threads)
+
+    def identity(self) -> dict[str, object]:
+        from daemon.diarize.embeddings import MODEL_SHA256
+
+        return {
+            "name": self.name,
+            "model": f"campplus-{MODEL_SHA256[:12]}",
+            "windows": asdict(self.windows),
+            "vad": asdict(_DIARIZE_VAD),
+        }
 
     def embed_chunk(
         self,
@@ -192,6 +220,12 @@ class NoDiarizer:
     """Diarization switched off: no embeddings, no turns, segments keep speaker None."""
 
     name: str = "none"
+
+    def load(self) -> None:
+        pass
+
+    def identity(self) -> dict[str, object]:
+        return {"name": self.name}
 
     def embed_chunk(
         self,

@@ -9,7 +9,8 @@ The database is split into stores, each the only code that writes SQL against it
 - ``ledger.api`` (``api_calls.py``): api_calls, api_pause;
 - ``ledger.batches`` (``batches.py``): batch_items, batches;
 - ``ledger.digests`` (``digests.py``): digests;
-- ``ledger.search`` (``search.py``): search_index.
+- ``ledger.search`` (``search.py``): search_index;
+- ``ledger.speakers`` (``speakers.py``): speaker_names, voice_profiles.
 
 ``db.py`` holds the shared connection (WAL, ``synchronous=FULL``, one lock), the transactions,
 the append-only migrations and the ``meta`` table. ``Ledger`` opens it, hands it to the stores,
@@ -30,6 +31,7 @@ from daemon.ledger.db import MIGRATIONS, Database
 from daemon.ledger.digests import DigestStore, ReportedMeeting
 from daemon.ledger.recordings import STATES, Lease, RecordingRow, RecordingStore, State
 from daemon.ledger.search import Hit, SearchStore
+from daemon.ledger.speakers import SpeakerStore, VoiceProfile
 from daemon.ledger.summaries import MeetingItem, SummaryStore, TrackedItem
 from daemon.models import ChunkTranscript, Report, Transcript
 from daemon.summarize.schema import Summary
@@ -48,6 +50,7 @@ __all__ = [
     "ReportedMeeting",
     "State",
     "TrackedItem",
+    "VoiceProfile",
 ]
 
 
@@ -61,6 +64,7 @@ class Ledger:
         self.batches = BatchStore(self._db)
         self.digests = DigestStore(self._db)
         self.search = SearchStore(self._db)
+        self.speakers = SpeakerStore(self._db)
 
     def close(self) -> None:
         self._db.close()
@@ -137,8 +141,10 @@ class Ledger:
     def chunks(self, recording_id: int, plan_key: str) -> dict[int, ChunkTranscript]:
         return self.recordings.chunks(recording_id, plan_key)
 
-    def save_transcript(self, recording_id: int, transcript: Transcript) -> None:
-        self.recordings.save_transcript(recording_id, transcript)
+    def save_transcript(
+        self, recording_id: int, transcript: Transcript, diarize_key: str | None = None
+    ) -> None:
+        self.recordings.save_transcript(recording_id, transcript, diarize_key)
 
     def transcript(self, recording_id: int) -> Transcript | None:
         return self.recordings.transcript(recording_id)

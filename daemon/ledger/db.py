@@ -223,6 +223,28 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE summaries ADD COLUMN input_key TEXT
     """,
+    # Who said it (issue 9): voice embeddings checkpointed with each chunk; the transcript's
+    # speakers and the diarization it came from; names the user gave; voice profiles.
+    """
+    ALTER TABLE chunks ADD COLUMN embeddings BLOB;
+    ALTER TABLE transcripts ADD COLUMN speakers TEXT;
+    ALTER TABLE transcripts ADD COLUMN diarize_key TEXT;
+    CREATE TABLE speaker_names (
+        recording_id INTEGER NOT NULL REFERENCES recordings(id),
+        label TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (recording_id, label)
+    );
+    CREATE TABLE voice_profiles (
+        name TEXT PRIMARY KEY,
+        vector BLOB NOT NULL,
+        seconds REAL NOT NULL,
+        meetings INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
 )
 
 

@@ -20,7 +20,15 @@ from typing import Any, Literal
 
 from daemon.errors import LedgerError
 from daemon.ledger.db import Database, now, parse_time
-from daemon.models import ChunkTranscript, Paragraph, Provenance, Report, Segment, Transcript
+from daemon.models import (
+    ChunkTranscript,
+    Paragraph,
+    Provenance,
+    Report,
+    Segment,
+    Speaker,
+    Transcript,
+)
 
 State = Literal["queued", "processing", "done", "failed"]
 STATES: tuple[State, ...] = ("queued", "processing", "done", "failed")
@@ -200,10 +208,12 @@ class RecordingStore:
         with self._db.tx() as db:
             db.execute(
                 "INSERT INTO chunks (recording_id, idx, plan_key, start, end, overlap, language, "
-                "segments, elapsed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "segments, elapsed, created_at, embeddings) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     recording_id, chunk.index, plan_key, chunk.start, chunk.end, chunk.overlap,
                     chunk.language, _segments_json(chunk.segments), chunk.elapsed, now(),
+                    chunk.embeddings or None,
                 ),
             )  # fmt: skip
             write_event(db, recording_id, "chunk_transcribed", str(chunk.index))
@@ -222,24 +232,38 @@ class RecordingStore:
                 language=str(r["language"]),
                 segments=_segments(r["segments"]),
                 elapsed=float(r["elapsed"]),
+                embeddings=bytes(r["embeddings"] or b""),
             )
             for r in rows
         }
 
     # Transcripts and reports ----------------------------------------------------------------
 
-    def save_transcript(self, recording_id: int, transcript: Transcript) -> None:
+    def save_transcript(
+        self, recording_id: int, transcript: Transcript, diarize_key: str | None = None
+    ) -> None:
+        """The merged transcript; the diarize stage saves it again with speakers and its key."""
         paragraphs = [[p.start, p.end, len(p.segments)] for p in transcript.paragraphs]
+        speakers = json.dumps([s.to_dict() for s in transcript.speakers], ensure_ascii=False)
         with self._db.tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO transcripts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO transcripts (recording_id, language, duration, backend, "
+                "model, options, segments, paragraphs, created_at, speakers, diarize_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     recording_id, transcript.language, transcript.duration,
                     transcript.provenance.backend, transcript.provenance.model,
                     json.dumps(transcript.provenance.options), _segments_json(transcript.segments),
-                    json.dumps(paragraphs), now(),
+                    json.dumps(paragraphs), now(), speakers, diarize_key,
                 ),
             )  # fmt: skip
+
+    def diarize_key(self, recording_id: int) -> str | None:
+        """The key of the diarization the stored transcript carries, or None."""
+        rows = self._db.query(
+            "SELECT diarize_key FROM transcripts WHERE recording_id = ?", (recording_id,)
+        )
+        return str(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def transcript(self, recording_id: int) -> Transcript | None:
         rows = self._db.query("SELECT * FROM transcripts WHERE recording_id = ?", (recording_id,))
@@ -260,6 +284,7 @@ class RecordingStore:
             provenance=Provenance(
                 str(row["backend"]), str(row["model"]), json.loads(row["options"])
             ),
+            speakers=tuple(Speaker.from_dict(d) for d in json.loads(row["speakers"] or "[]")),
         )
 
     def save_report(self, recording_id: int, report: Report, processing_s: float) -> None:

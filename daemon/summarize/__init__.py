@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from daemon.config import SummarizerSettings
 from daemon.errors import ConfigError
+from daemon.sections import SummarizerSettings
 from daemon.summarize.grounding import ground
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import Utterance
@@ -56,6 +56,10 @@ def create_summarizer(
         from daemon.summarize.extractive import ExtractiveSummarizer
 
         return ExtractiveSummarizer()
+    if settings.name == "rules":
+        from daemon.summarize.rules import RulesSummarizer
+
+        return RulesSummarizer()
     if settings.name == "openai":
         if api is None:
             raise ConfigError("the openai summarizer needs an API client", key="summarizer.name")

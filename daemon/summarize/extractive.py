@@ -107,6 +107,9 @@ class _Request:
     declined: bool = False
 
 
+_UNNAMED_VOICE = re.compile(r"Speaker \d+")
+
+
 class ExtractiveSummarizer:
     name = "extractive"
 
@@ -126,6 +129,9 @@ class _Meeting:
         self.meeting_date = meeting_date
         self.sentences = sentences(utterances)
         self.speakers = _unique(u.speaker for u in utterances if u.speaker)
+        # A diarized voice nobody named ("Speaker 2") may be anyone: names said in the meeting
+        # are then trusted as they are when no speakers are known at all.
+        self.unnamed_voices = any(_UNNAMED_VOICE.fullmatch(s) for s in self.speakers)
         self.people = _unique([*self.speakers, *self._addressed_names()])
         self.named = _unique([*self.people, *self._capitalised_names()])
         self.items: list[_Item] = []
@@ -164,7 +170,7 @@ class _Meeting:
     def _named(self, word: str | None) -> str | None:
         """Like ``_person``, but also trusting capitalisation when no speakers are labelled."""
         person = self._person(word)
-        if person or self.speakers or not word:
+        if person or (self.speakers and not self.unnamed_voices) or not word:
             return person
         return next((n for n in self.named if n.lower() == word.lower()), None)
 

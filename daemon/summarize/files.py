@@ -6,8 +6,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from daemon.config import SummarizerSettings
 from daemon.errors import ConfigError, InputError
+from daemon.sections import SummarizerSettings
 from daemon.summarize import create_summarizer, summarize
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import from_text

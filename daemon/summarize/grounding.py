@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from daemon.summarize.schema import ActionItem, Decision, Evidence, Summary
-from daemon.summarize.text import Utterance, words
+from daemon.summarize.text import WORD, Utterance, words
 
 MIN_RATIO = 0.8
 
@@ -20,16 +20,23 @@ class Grounder:
     def __init__(self, utterances: Sequence[Utterance]) -> None:
         self.tokens: list[str] = []
         self.owner: list[Utterance] = []
+        self.times: list[float | None] = []  # when each token was said (its segment's start)
         for utterance in utterances:
-            for word in words(utterance.text):
-                self.tokens.append(word)
+            for match in WORD.finditer(utterance.text.lower().replace("\u2019", "'")):
+                self.tokens.append(match.group())
                 self.owner.append(utterance)
+                self.times.append(utterance.time_at(match.start()))
         self._positions: dict[str, list[int]] = {}
         for index, token in enumerate(self.tokens):
             self._positions.setdefault(token, []).append(index)
 
     def locate(self, quote: str) -> Utterance | None:
         """The utterance where ``quote`` starts, or None when it is not in the transcript."""
+        found = self._find(quote)
+        return None if found is None else self.owner[found]
+
+    def _find(self, quote: str) -> int | None:
+        """The token where ``quote`` starts, or None when it is not in the transcript."""
         needle = words(quote)
         if not needle:
             return None
@@ -46,17 +53,18 @@ class Grounder:
                 break
         if best is None or best_ratio < MIN_RATIO:
             return None
-        return self.owner[best]
+        return best
 
     def check(self, evidence: Evidence) -> Evidence:
-        found = self.locate(evidence.quote)
-        if found is None:
+        token = self._find(evidence.quote)
+        if token is None:
             return evidence.model_copy(update={"verified": False})
+        when = self.times[token]
         return evidence.model_copy(
             update={
                 "verified": True,
-                "start": found.start if found.start is not None else evidence.start,
-                "speaker": evidence.speaker or found.speaker,
+                "start": when if when is not None else evidence.start,
+                "speaker": evidence.speaker or self.owner[token].speaker,
             }
         )
 

@@ -33,8 +33,8 @@ import pydantic
 
 from daemon.api.client import ApiClient, current_recording
 from daemon.api.costs import Metered
-from daemon.config import SummarizerSettings
 from daemon.errors import ApiRequestError
+from daemon.sections import SummarizerSettings
 from daemon.summarize import prompts
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import Utterance

@@ -19,6 +19,17 @@ class Utterance:
     speaker: str | None
     text: str
     start: float | None = None
+    marks: tuple[tuple[int, float], ...] = ()
+    """(character offset, time) where each ASR segment joined into this turn begins, so that a
+    sentence keeps the time it was said, not the time its speaker began."""
+
+    def time_at(self, offset: int) -> float | None:
+        best = self.start
+        for position, when in self.marks:
+            if position > offset:
+                break
+            best = when
+        return best
 
 
 @dataclass(frozen=True)
@@ -35,11 +46,32 @@ class Sentence:
 
 
 def from_transcript(transcript: Transcript) -> list[Utterance]:
-    return [
-        Utterance(i, s.speaker, s.text, s.start)
-        for i, s in enumerate(transcript.segments)
-        if s.text
-    ]
+    """One utterance per turn when speakers are known, else one per ASR segment.
+
+    A diarized speaker's consecutive segments are one turn, as in a written script: the rules
+    that read "can you ...?" and the answer that follows need the answer to be the next
+    utterance, not the next half-sentence of the same person.
+    """
+    utterances: list[Utterance] = []
+    for segment in transcript.segments:
+        if not segment.text:
+            continue
+        last = utterances[-1] if utterances else None
+        if last is not None and segment.speaker is not None and segment.speaker == last.speaker:
+            marks = (*last.marks, (len(last.text) + 1, segment.start))
+            text = f"{last.text} {segment.text}"
+            utterances[-1] = Utterance(last.index, last.speaker, text, last.start, marks)
+        else:
+            utterances.append(
+                Utterance(
+                    len(utterances),
+                    segment.speaker,
+                    segment.text,
+                    segment.start,
+                    ((0, segment.start),),
+                )
+            )
+    return utterances
 
 
 def from_text(text: str) -> tuple[list[Utterance], dict[str, str]]:
@@ -64,13 +96,15 @@ def from_text(text: str) -> tuple[list[Utterance], dict[str, str]]:
 def sentences(utterances: list[Utterance]) -> list[Sentence]:
     result: list[Sentence] = []
     for utterance in utterances:
-        for piece in _SENTENCE_END.split(utterance.text.strip()):
+        cursor = 0
+        for piece in _SENTENCE_END.split(utterance.text):
             piece = piece.strip()
             if piece:
+                offset = utterance.text.find(piece, cursor)
+                cursor = max(cursor, offset)
+                when = utterance.time_at(offset) if offset >= 0 else utterance.start
                 result.append(
-                    Sentence(
-                        utterance.index, len(result), utterance.speaker, piece, utterance.start
-                    )
+                    Sentence(utterance.index, len(result), utterance.speaker, piece, when)
                 )
     return result
 

@@ -7,16 +7,18 @@ What a backend can do is declared here, in the Protocol, and read by the pipelin
 written: ``concurrency``, how many chunks of one recording it may be given at once from worker
 threads (1 for a local model that already uses every core); ``max_chunk_seconds``, the longest
 chunk it takes (None: any); ``load()``, which loads a model up front so that an unusable one
-fails at start-up rather than at the first recording (a no-op for remote backends).
+fails at start-up rather than at the first recording (a no-op for remote backends);
+``word_times``, whether ``transcribe(..., words=True)`` gives every segment its words with times
+(the diarizer assigns speakers per word when it can, per segment otherwise).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from daemon.config import TranscriberSettings
 from daemon.errors import ConfigError
 from daemon.models import Chunk, ChunkTranscript, Provenance
+from daemon.sections import TranscriberSettings
 
 if TYPE_CHECKING:
     from daemon.api.client import ApiClient
@@ -35,6 +37,11 @@ class Transcriber(Protocol):
         """The longest chunk this backend takes, or None for no limit."""
         ...
 
+    @property
+    def word_times(self) -> bool:
+        """Whether segments can carry their words with times when asked (``words=True``)."""
+        ...
+
     def load(self) -> None:
         """Make the backend ready now (load its model); raise ``ModelError`` if it cannot be."""
         ...
@@ -43,8 +50,11 @@ class Transcriber(Protocol):
         """The backend, model and options that make this transcriber's output what it is."""
         ...
 
-    def transcribe(self, chunk: Chunk, *, language: str | None, prompt: str) -> ChunkTranscript:
-        """Transcribe one chunk. ``language`` None means detect; ``prompt`` primes the model."""
+    def transcribe(
+        self, chunk: Chunk, *, language: str | None, prompt: str, words: bool = False
+    ) -> ChunkTranscript:
+        """Transcribe one chunk. ``language`` None means detect; ``prompt`` primes the model;
+        ``words`` asks for word times (ignored by a backend whose ``word_times`` is False)."""
         ...
 
 

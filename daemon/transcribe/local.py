@@ -20,9 +20,9 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
-from daemon.config import TranscriberSettings
 from daemon.errors import ModelError, TranscriptionError
-from daemon.models import Chunk, ChunkTranscript, Provenance, Segment
+from daemon.models import Chunk, ChunkTranscript, Provenance, Segment, Word
+from daemon.sections import TranscriberSettings
 from daemon.transcribe.features import blockwise_extractor
 from daemon.transcribe.model_store import resolve_model
 from daemon.transcribe.speech import VadOptions, clip_timestamps, speech_regions
@@ -96,6 +96,7 @@ class LocalTranscriber:
     # One chunk at a time: CTranslate2 already uses every configured thread on one chunk.
     concurrency = 1
     max_chunk_seconds: float | None = None
+    word_times = True
 
     def __init__(self, settings: TranscriberSettings) -> None:
         self.settings = settings
@@ -133,7 +134,9 @@ class LocalTranscriber:
             },
         )
 
-    def transcribe(self, chunk: Chunk, *, language: str | None, prompt: str) -> ChunkTranscript:
+    def transcribe(
+        self, chunk: Chunk, *, language: str | None, prompt: str, words: bool = False
+    ) -> ChunkTranscript:
         started = time.monotonic()
         try:
             clips = self._speech(chunk)
@@ -146,6 +149,7 @@ class LocalTranscriber:
                 beam_size=self.settings.beam_size,
                 initial_prompt=prompt or None,
                 clip_timestamps=clips if clips is not None else "0",
+                word_timestamps=words,
             )
             segments = tuple(
                 Segment(
@@ -154,6 +158,7 @@ class LocalTranscriber:
                     text=s.text.strip(),
                     confidence=math.exp(s.avg_logprob),
                     no_speech_prob=s.no_speech_prob,
+                    words=_words(chunk, s.words),
                 )
                 for s in _trimming(raw_segments)
                 if s.text.strip()
@@ -182,6 +187,15 @@ class LocalTranscriber:
         kept = sum(end - start for start, end in regions)
         log.debug("chunk %d: VAD kept %.0f of %.0f s", chunk.index, kept, chunk.duration)
         return clip_timestamps(regions)
+
+
+def _words(chunk: Chunk, words: list[Any] | None) -> tuple[Word, ...]:
+    if not words:
+        return ()
+    return tuple(
+        Word(chunk.start + w.start, min(chunk.start + w.end, chunk.end), w.word, w.probability)
+        for w in words
+    )
 
 
 def _empty(chunk: Chunk, language: str | None, elapsed: float) -> ChunkTranscript:

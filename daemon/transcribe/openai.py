@@ -26,7 +26,7 @@ import io
 import logging
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 import av
@@ -34,9 +34,9 @@ import numpy as np
 
 from daemon.api.client import ApiClient, read_json
 from daemon.api.costs import Metered
-from daemon.config import TranscriberSettings
 from daemon.errors import TranscriptionError
-from daemon.models import SAMPLE_RATE, Chunk, ChunkTranscript, Provenance, Segment
+from daemon.models import SAMPLE_RATE, Chunk, ChunkTranscript, Provenance, Segment, Word
+from daemon.sections import TranscriberSettings
 
 if TYPE_CHECKING:
     from av.audio.stream import AudioStream
@@ -133,7 +133,14 @@ class OpenAITranscriber:
             },
         )
 
-    def transcribe(self, chunk: Chunk, *, language: str | None, prompt: str) -> ChunkTranscript:
+    @property
+    def word_times(self) -> bool:
+        # Only whisper-1's verbose_json has word timestamps; the gpt-4o models give none.
+        return self.settings.model.startswith("whisper")
+
+    def transcribe(
+        self, chunk: Chunk, *, language: str | None, prompt: str, words: bool = False
+    ) -> ChunkTranscript:
         started = time.monotonic()
         upload_format = self.settings.upload_format
         data = encode(chunk.samples, upload_format, self.settings.upload_kbps)
@@ -155,7 +162,8 @@ class OpenAITranscriber:
         if self.limits.chunking_strategy:
             params["chunking_strategy"] = self.limits.chunking_strategy
         if self.limits.response_format == "verbose_json":
-            params["timestamp_granularities"] = ["segment"]
+            with_words = words and self.word_times
+            params["timestamp_granularities"] = ["segment", "word"] if with_words else ["segment"]
 
         def send(sdk: Any) -> Any:
             return sdk.audio.transcriptions.with_raw_response.create(**params)
@@ -189,16 +197,47 @@ class OpenAITranscriber:
             raise TranscriptionError(self.name, f"chunk {chunk.index}: unexpected answer")
         raw = body.get("segments")
         if isinstance(raw, list) and raw:
-            return tuple(
+            segments = tuple(
                 segment
                 for item in raw
                 if (segment := _segment(chunk, item)) is not None and segment.text
             )
+            return _with_words(segments, _words(chunk, body.get("words")))
         text = str(body.get("text") or "").strip()
         if not text:
             return ()
         # No timestamps in the answer: the chunk's own times are the best there are.
         return (Segment(start=chunk.start, end=chunk.end, text=text),)
+
+
+def _words(chunk: Chunk, raw: Any) -> list[Word]:
+    """verbose_json's top-level ``words`` (chunk times), as recording-time words."""
+    if not isinstance(raw, list):
+        return []
+    words = []
+    for item in raw:
+        if isinstance(item, dict) and item.get("word"):
+            start = chunk.start + float(item.get("start") or 0.0)
+            end = min(chunk.start + float(item.get("end") or 0.0), chunk.end)
+            words.append(Word(start, max(start, end), " " + str(item["word"]).strip()))
+    return words
+
+
+def _with_words(segments: tuple[Segment, ...], words: list[Word]) -> tuple[Segment, ...]:
+    """Hand each word to the segment its middle falls in (the answer lists them apart)."""
+    if not words:
+        return segments
+    out, position = [], 0
+    for k, segment in enumerate(segments):
+        last = k == len(segments) - 1
+        mine = []
+        while position < len(words) and (
+            last or (words[position].start + words[position].end) / 2 < segment.end
+        ):
+            mine.append(words[position])
+            position += 1
+        out.append(replace(segment, words=tuple(mine)))
+    return tuple(out)
 
 
 def _segment(chunk: Chunk, item: Any) -> Segment | None:

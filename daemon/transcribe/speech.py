@@ -31,6 +31,8 @@ class VadOptions:
     threshold: float = 0.5
     min_silence_ms: int = 2000
     speech_pad_ms: int = 400
+    min_speech_ms: int = 0
+    """Shorter bursts are dropped (a cough, a click), as ``min_speech_duration_ms`` does."""
     merge_gap_s: float = 10.0
     """Regions closer than this are decoded as one clip: every clip costs at least one 30 s
     encoder window, so splitting at short pauses would cost more than decoding them."""
@@ -89,6 +91,7 @@ def _regions(probs: npt.NDArray[np.float32], length: int, options: VadOptions) -
     threshold = options.threshold
     neg_threshold = max(threshold - 0.15, 0.01)
     min_silence = SAMPLE_RATE * options.min_silence_ms / 1000
+    min_speech = SAMPLE_RATE * options.min_speech_ms / 1000
     pad = SAMPLE_RATE * options.speech_pad_ms / 1000
     speeches: list[list[int]] = []
     start: int | None = None
@@ -104,9 +107,10 @@ def _regions(probs: npt.NDArray[np.float32], length: int, options: VadOptions) -
             if not temp_end:
                 temp_end = position
             if position - temp_end >= min_silence:
-                speeches.append([start, temp_end])
+                if temp_end - start > min_speech:
+                    speeches.append([start, temp_end])
                 start, temp_end = None, 0
-    if start is not None and length - start > 0:
+    if start is not None and length - start > min_speech:
         speeches.append([start, length])
     return _pad(speeches, length, pad)
 

@@ -1,0 +1,215 @@
+"""Who said it, end to end: real espeak-ng voices through the real model, diarizer and ledger.
+
+The clips come from tests/fixtures/make_diarize_fixtures.py: ``diarize_names`` is a two-person
+meeting where Maria introduces herself and Oliver is greeted and thanked by name;
+``diarize_again`` is the same two voices in a meeting where nobody says a name.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from daemon.assembly import pipeline_for as build_pipeline
+from daemon.cli import cli
+from daemon.ledger import Ledger
+from daemon.models import Chunk, ChunkTranscript, Provenance
+from daemon.transcribe.local import LocalTranscriber
+
+
+def drop(name: str, folder: Path, as_name: str | None = None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return Path(shutil.copy(FIXTURES / f"{name}.flac", folder / (as_name or f"{name}.flac")))
+
+
+def process(settings: Any, transcriber: Any, source: Path) -> tuple[Any, Any]:
+    with Ledger(settings.database) as ledger:
+        outcome = build_pipeline(settings, ledger, transcriber).submit(source, from_inbox=False)
+        assert outcome.state == "done", outcome.reason
+        assert outcome.recording_id is not None
+        transcript = ledger.transcript(outcome.recording_id)
+    return outcome, transcript
+
+
+def test_speakers_are_named_from_introductions_and_address_and_shown_in_every_output(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    outcome, transcript = process(settings, transcriber, drop("diarize_names", tmp_path))
+
+    assert [s.display for s in transcript.speakers] == ["Maria", "Oliver"]
+    said: dict[str, str] = {}
+    for segment in transcript.segments:
+        said[segment.speaker] = f"{said.get(segment.speaker, '')} {segment.text}"
+    assert "finance team" in said["Maria"] and "travel numbers on Friday" in said["Oliver"]
+    report = outcome.report
+    markdown = report.read_text()
+    assert "**Speakers:** Maria" in markdown
+    assert "**Oliver:**" in markdown
+    assert "Oliver: " in report.with_suffix(".srt").read_text()
+    assert "<v Maria>" in report.with_suffix(".vtt").read_text()
+    document = json.loads(report.with_suffix(".json").read_text())
+    assert [s["name"] for s in document["speakers"]] == ["Maria", "Oliver"]
+    assert all(seg["words"] for seg in document["segments"])
+    rttm = report.with_suffix(".rttm").read_text().splitlines()
+    assert {line.split()[7] for line in rttm} == {"Maria", "Oliver"}
+
+
+def test_who_commits_owns_the_action_item(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    outcome, _ = process(settings, transcriber, drop("diarize_names", tmp_path))
+
+    with Ledger(settings.database) as ledger:
+        stored = ledger.summary(outcome.recording_id)
+    assert stored is not None
+    owners = {item.owner for item in stored[1].action_items}
+    assert "Oliver" in owners  # "Sure, I will send the travel numbers on Friday morning."
+    assert owners <= {"Maria", "Oliver", None}
+
+
+class PromptRecorder:
+    """The real transcriber, keeping the prompt each chunk was given."""
+
+    name = "local"
+    concurrency = 1
+    max_chunk_seconds = None
+    word_times = True
+
+    def __init__(self, inner: LocalTranscriber) -> None:
+        self.inner = inner
+        self.prompts: list[str] = []
+
+    def load(self) -> None:
+        self.inner.load()
+
+    def provenance(self) -> Provenance:
+        return self.inner.provenance()
+
+    def transcribe(
+        self, chunk: Chunk, *, language: str | None, prompt: str, words: bool = False
+    ) -> ChunkTranscript:
+        self.prompts.append(prompt)
+        return self.inner.transcribe(chunk, language=language, prompt=prompt, words=words)
+
+
+def test_a_roster_beside_the_recording_primes_the_transcriber_and_bounds_the_names(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    source = drop("diarize_names", tmp_path)
+    source.with_name(source.name + ".attendees.txt").write_text("Maria\nOliver\n")
+    recorder = PromptRecorder(transcriber)
+    _, transcript = process(settings, recorder, source)
+
+    assert recorder.prompts and "Maria, Oliver" in recorder.prompts[0]
+    assert {s.name for s in transcript.speakers} == {"Maria", "Oliver"}
+
+
+def test_without_names_in_the_conversation_speakers_stay_numbered(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    outcome, transcript = process(settings, transcriber, drop("diarize_again", tmp_path))
+
+    assert [s.display for s in transcript.speakers] == ["Speaker 1", "Speaker 2"]
+    assert "**Speaker 2:**" in outcome.report.read_text()
+
+
+def test_renaming_a_speaker_renders_the_report_again_under_the_same_file_names(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    outcome, _ = process(settings, transcriber, drop("diarize_again", tmp_path))
+    before = sorted(p.name for p in settings.outbox.iterdir())
+
+    state = ["--state-dir", str(settings.state_dir), "--outbox", str(settings.outbox)]
+    args = ["speakers", *state, "rename", str(outcome.recording_id), "Speaker 2", "Oliver"]
+    result = CliRunner().invoke(cli, args)
+
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in settings.outbox.iterdir()) == before
+    markdown = outcome.report.read_text()
+    assert "**Oliver:**" in markdown and "Speaker 2" not in markdown
+    with Ledger(settings.database) as ledger:
+        stored = ledger.summary(outcome.recording_id)
+        transcript = ledger.transcript(outcome.recording_id)
+    assert transcript is not None
+    assert [(s.display, s.source) for s in transcript.speakers][1] == ("Oliver", "user")
+    assert stored is not None
+    # "I will prepare the revised budget by Thursday" is now Oliver's.
+    assert "Oliver" in {item.owner for item in stored[1].action_items}
+
+
+def test_renaming_a_speaker_that_does_not_exist_says_which_ones_do(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings()
+    outcome, _ = process(settings, transcriber, drop("diarize_again", tmp_path))
+    args = ["speakers", "--state-dir", str(settings.state_dir), "rename"]
+    result = CliRunner().invoke(cli, [*args, str(outcome.recording_id), "Speaker 9", "Zoe"])
+    assert result.exit_code != 0
+    assert "S1 (Speaker 1), S2 (Speaker 2)" in str(result.exception or result.output)
+
+
+def test_a_voice_named_in_one_meeting_is_recognised_in_the_next_when_profiles_are_on(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings(**{"diarizer.voice_profiles": True})
+    process(settings, transcriber, drop("diarize_names", tmp_path))
+    with Ledger(settings.database) as ledger:
+        assert {p.name for p in ledger.speakers.profiles()} == {"Maria", "Oliver"}
+
+    _, transcript = process(settings, transcriber, drop("diarize_again", tmp_path))
+
+    assert [(s.display, s.source) for s in transcript.speakers] == [
+        ("Maria", "profile"),
+        ("Oliver", "profile"),
+    ]
+
+
+def test_voice_profiles_are_off_by_default_and_forget_deletes_them(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    off = make_settings()
+    process(off, transcriber, drop("diarize_names", tmp_path))
+    with Ledger(off.database) as ledger:
+        assert ledger.speakers.profiles() == []
+
+    on = make_settings(**{"diarizer.voice_profiles": True, "state_dir": tmp_path / "on"})
+    process(on, transcriber, drop("diarize_names", tmp_path / "again"))
+    state = ["--state-dir", str(on.state_dir)]
+    listed = CliRunner().invoke(cli, ["speakers", *state])
+    assert "Maria: 1 meeting(s)" in listed.output
+    forgot = CliRunner().invoke(cli, ["speakers", *state, "forget", "Maria"])
+    assert forgot.exit_code == 0, forgot.output
+    with Ledger(on.database) as ledger:
+        assert [p.name for p in ledger.speakers.profiles()] == ["Oliver"]
+    wiped = CliRunner().invoke(cli, ["speakers", *state, "forget", "--all"])
+    assert "deleted 1 voice profile(s)" in wiped.output
+
+
+def test_with_the_diarizer_off_nothing_carries_a_speaker(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    settings = make_settings(**{"diarizer.name": "none"})
+    outcome, transcript = process(settings, transcriber, drop("diarize_names", tmp_path))
+    assert transcript.speakers == ()
+    assert {s.speaker for s in transcript.segments} == {None}
+    assert not outcome.report.with_suffix(".rttm").exists()
+
+
+@pytest.mark.parametrize("hint", [{"diarizer.num_speakers": 1}, {"diarizer.max_speakers": 1}])
+def test_a_speaker_count_hint_is_obeyed(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path, hint: dict[str, int]
+) -> None:
+    settings = make_settings(**hint)
+    _, transcript = process(settings, transcriber, drop("diarize_names", tmp_path))
+    assert len(transcript.speakers) == 1
