@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
-from daemon.api.client import ApiClient, current_recording, read_json
+from daemon.api.answers import read_json
+from daemon.api.client import ApiClient, current_recording
 from daemon.api.costs import Metered
 from daemon.errors import ApiRequestError, BatchPending, ConfigError
 from daemon.ledger import BatchItem

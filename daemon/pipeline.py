@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Literal
 
 from daemon import failpoints
 from daemon.config import Settings
-from daemon.diarize import Diarizer, create_diarizer
+from daemon.diarize import Diarizer, create_diarizer, roster
 from daemon.diarize.stage import DiarizeStage
 from daemon.diarize.voices import EmbeddingTranscriber
 from daemon.errors import (
@@ -354,6 +354,7 @@ class Pipeline:
         if from_inbox and (row.path.exists() or row.path.is_symlink()):
             try:
                 target = move_unique(row.path, self.settings.failed)
+                roster.follow(row.path, target)
                 self.ledger.update(row.id, path=target)
                 atomic_write_text(
                     sidecar_path(target, ".error.txt"), _error_text(row, reason, stage)
@@ -375,7 +376,7 @@ class Pipeline:
             relative = path.parent.relative_to(self.settings.inbox)
         except ValueError:
             relative = Path()
-        move_unique(path, self.settings.archive / relative)
+        roster.follow(path, move_unique(path, self.settings.archive / relative))
 
 
 def _error_text(row: RecordingRow, reason: str, stage: str) -> str:

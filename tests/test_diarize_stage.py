@@ -213,3 +213,19 @@ def test_a_speaker_count_hint_is_obeyed(
     settings = make_settings(**hint)
     _, transcript = process(settings, transcriber, drop("diarize_names", tmp_path))
     assert len(transcript.speakers) == 1
+
+
+def test_a_roster_beside_a_recording_in_the_inbox_moves_with_it_to_the_archive(
+    make_settings: Any, transcriber: LocalTranscriber
+) -> None:
+    settings = make_settings()
+    source = drop("diarize_names", settings.inbox, "2026-03-02 budget.flac")
+    source.with_name(source.name + ".attendees.txt").write_text("Maria\nOliver\n")
+    with Ledger(settings.database) as ledger:
+        outcome = build_pipeline(settings, ledger, transcriber).submit(source, from_inbox=True)
+    assert outcome.state == "done", outcome.reason
+    assert sorted(p.name for p in settings.inbox.iterdir()) == []
+    assert sorted(p.name for p in settings.archive.iterdir()) == [
+        "2026-03-02 budget.flac",
+        "2026-03-02 budget.flac.attendees.txt",
+    ]

@@ -31,20 +31,18 @@ pipeline sets, so backends need not pass it around.
 from __future__ import annotations
 
 import contextvars
-import email.utils
-import json
 import logging
 import os
-import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 
+from daemon.api import answers
 from daemon.api.costs import Metered, cost_of, over_budget, period_starts
 from daemon.config import Settings
 from daemon.errors import (
@@ -199,7 +197,7 @@ class ApiClient:
                 finally:
                     # After _classify, so a renewed pause is in the ledger before waiters look.
                     self._release(estimated_cost, probed)
-                if _is_rate_limit(exc):
+                if answers.is_rate_limit(exc):
                     rate_waits += 1
                 else:
                     attempt += 1
@@ -211,8 +209,8 @@ class ApiClient:
                 used = meter(value)
                 cost = cost_of(model, used, self.settings.prices, batch=batch)
                 self._record(
-                    endpoint, model, used.status, latency, request_id=_request_id(raw),
-                    http_status=_http_status(raw), used=used, cost=cost, batch=batch,
+                    endpoint, model, used.status, latency, request_id=answers.request_id(raw),
+                    http_status=answers.http_status(raw), used=used, cost=cost, batch=batch,
                 )  # fmt: skip
                 if probed is not None:
                     self._lift(probed)
@@ -310,7 +308,7 @@ class ApiClient:
         s = self.settings
         status = getattr(exc, "status_code", None)
         request_id = getattr(exc, "request_id", None)
-        message = _api_message(exc)
+        message = answers.api_message(exc)
 
         def record(outcome: str) -> None:
             self._record(
@@ -319,7 +317,7 @@ class ApiClient:
             )  # fmt: skip
 
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)) or (
-            _is_rate_limit(exc) and _is_quota(exc)
+            answers.is_rate_limit(exc) and answers.is_quota(exc)
         ):
             kind = "auth" if status in (401, 403) else "quota"
             record(kind)
@@ -336,10 +334,10 @@ class ApiClient:
             raise ApiPaused(
                 self.backend, reason, kind=kind, until=until, status=status, request_id=request_id
             ) from exc
-        if _is_rate_limit(exc):
+        if answers.is_rate_limit(exc):
             record("rate_limited")
-            hinted = _retry_after(exc)
-            backoff = _jittered(s.backoff_initial * 2**waits, s.backoff_max)
+            hinted = answers.retry_after(exc)
+            backoff = answers.jittered(s.backoff_initial * 2**waits, s.backoff_max)
             wait = max(hinted or 0.0, backoff)
             if wait > s.rate_limit_max_wait or waits >= s.rate_limit_retries:
                 log.warning(
@@ -365,7 +363,7 @@ class ApiClient:
         if not transient:
             record("error")
             raise exc
-        outcome = _transient_kind(exc)
+        outcome = answers.transient_kind(exc)
         record(outcome)
         if attempt >= s.max_retries:
             raise ApiUnavailable(
@@ -376,8 +374,8 @@ class ApiClient:
             ) from exc
         factor = s.unavailable_factor if status == 503 else 1.0
         wait = max(
-            _retry_after(exc) or 0.0,
-            _jittered(s.backoff_initial * factor * 2**attempt, s.backoff_max * factor),
+            answers.retry_after(exc) or 0.0,
+            answers.jittered(s.backoff_initial * factor * 2**attempt, s.backoff_max * factor),
         )
         log.warning(
             "%s API: %s on %s (attempt %d of %d); retrying in %.1f s",
@@ -412,79 +410,3 @@ class ApiClient:
                 audio_seconds=used.audio_seconds, cost_usd=cost, batch=batch,
             )
         )  # fmt: skip
-
-
-def _is_rate_limit(exc: Exception) -> bool:
-    return getattr(exc, "status_code", None) == 429
-
-
-def _is_quota(exc: Exception) -> bool:
-    return "insufficient_quota" in (
-        getattr(exc, "code", None) or "",
-        getattr(exc, "type", None) or "",
-    )
-
-
-def _api_message(exc: Exception) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, Mapping) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return str(getattr(exc, "message", None) or exc) or type(exc).__name__
-
-
-def _transient_kind(exc: Exception) -> str:
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(exc, openai.APIConnectionError):
-        return "connection"
-    if isinstance(exc, openai.APIStatusError):
-        return f"http_{exc.status_code}"
-    return "bad_response"
-
-
-def _retry_after(exc: Exception) -> float | None:
-    response = getattr(exc, "response", None)
-    headers: Mapping[str, str] = getattr(response, "headers", None) or {}
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return float(milliseconds) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
-def _jittered(seconds: float, cap: float) -> float:
-    # "Equal jitter": at least half the backoff, so retries spread out but never rush.
-    bounded = min(seconds, cap)
-    return bounded / 2 + random.uniform(0, bounded / 2)
-
-
-def _request_id(raw: Any) -> str | None:
-    headers = getattr(raw, "headers", None)
-    return headers.get("x-request-id") if headers is not None else None
-
-
-def _http_status(raw: Any) -> int | None:
-    return getattr(getattr(raw, "http_response", None), "status_code", None)
-
-
-def read_json(raw: Any) -> dict[str, Any]:
-    """The body of a raw SDK response as a JSON object; anything else is a transient error."""
-    text = raw.http_response.text
-    try:
-        body = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"malformed JSON in the answer ({exc.msg} at {exc.pos})") from exc
-    if not isinstance(body, dict):
-        raise ValueError(f"the answer is JSON {type(body).__name__}, not an object")
-    return body

@@ -20,7 +20,13 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from daemon.diarize.cluster import NO_HINTS, ClusterParams, SpeakerHints, cluster_embeddings
+from daemon.diarize.cluster import (
+    NO_HINTS,
+    ClusterParams,
+    SpeakerHints,
+    cluster_embeddings,
+    region_of_windows,
+)
 from daemon.diarize.embeddings import SAMPLE_RATE, WindowSpec, embed_windows, window_bounds
 from daemon.transcribe.speech import VadOptions
 from daemon.transcribe.speech import speech_regions as vad_regions
@@ -191,7 +197,10 @@ class LocalDiarizer:
         starts = np.concatenate([c.starts for c in chunks])
         ends = np.concatenate([c.ends for c in chunks])
         vectors = np.concatenate([c.vectors.reshape(-1, 192) for c in chunks])
-        labels = cluster_embeddings(vectors, ends - starts, hints, self.params)
+        # Which pause-free stretch of speech each window is in: speakers rarely change inside
+        # one, which is what tells two alike voices apart (cluster.py).
+        regions = region_of_windows(starts, ends, [r for c in chunks for r in c.regions])
+        labels = cluster_embeddings(vectors, ends - starts, hints, self.params, regions)
         keep = labels >= 0
         centres, kept = ((starts + ends) / 2)[keep], labels[keep]
         order = np.argsort(centres, kind="stable")

@@ -9,8 +9,10 @@ ASR spells them right, and they are the only names speaker naming may choose fro
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
+from daemon.files import display_name, sidecar_path
 from daemon.sections import DiarizerSettings
 
 log = logging.getLogger("daemon.diarize.roster")
@@ -20,7 +22,19 @@ _MAX_SIDECAR_BYTES = 64 * 1024
 
 
 def sidecar_for(recording: Path) -> Path:
-    return recording.with_name(recording.name + SIDECAR_SUFFIX)
+    return sidecar_path(recording, SIDECAR_SUFFIX)
+
+
+def follow(source: Path, target: Path) -> None:
+    """Move the recording's roster along when the recording moved from ``source`` to ``target``
+    (to the archive or the failed folder), so that it is not left behind in the inbox."""
+    sidecar = sidecar_for(source)
+    if not sidecar.is_file() or sidecar.is_symlink():
+        return
+    try:
+        os.rename(sidecar, sidecar_for(target))
+    except OSError as exc:
+        log.warning("could not move %s beside its recording: %s", display_name(sidecar.name), exc)
 
 
 def roster_for(settings: DiarizerSettings, recording: Path) -> tuple[str, ...]:

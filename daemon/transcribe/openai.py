@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, cast
 import av
 import numpy as np
 
-from daemon.api.client import ApiClient, read_json
+from daemon.api.answers import read_json
+from daemon.api.client import ApiClient
 from daemon.api.costs import Metered
 from daemon.errors import TranscriptionError
 from daemon.models import SAMPLE_RATE, Chunk, ChunkTranscript, Provenance, Segment, Word
