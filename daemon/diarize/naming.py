@@ -32,14 +32,14 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from daemon import nlp
+from daemon.diarize import cues, spelling
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -83,53 +83,6 @@ _FIRST_SHARE = 0.8  # of several people addressed in a turn, the share of the ex
 _CLEAR_MARGIN = 0.2  # between the best and second-best way to hand out the last roster names
 _STRENGTH_SCALE = 1.5  # one clear address gives about 0.5 before competition
 
-_NOT_NAMES = frozenset(
-    """
-    hi hey hello hiya bye goodbye cheers cheerio thanks thank morning afternoon evening night ok
-    okay yes yeah yep yup no nope sure right alright righto great perfect wonderful fine cool
-    nice good awesome sorry oh ah um uh hmm mm ha haha wow ugh yikes whoa oops gotcha roger
-    bingo bravo wait well look listen honestly actually anyway everyone everybody folks guys
-    team all there sir madam monday tuesday wednesday thursday friday saturday sunday january
-    february march april june july august september october november december today tomorrow
-    yesterday tonight weekend god christmas easter mr mrs ms miss dr doctor professor prof st
-    saint father mother sister brother uncle aunt auntie agenda item items update updates
-    question questions status summary recap notes minutes action actions topic
-    """.split()
-)  # titles too: in "Father Declan" the name is the next word
-# Words that may come before a vocative at the start of a sentence ("Okay, so, Jen, ...").
-_LEAD = frozenset(
-    """
-    and so okay ok oh um uh right great alright well now then but also yeah yes sure perfect
-    good cool hmm wait sorry ah nice fine awesome first next actually look listen hey hi hello
-    morning everyone all there folks guys team thanks lovely excellent shoot
-    """.split()
-)
-_GREET = frozenset("hi hey hello hiya morning afternoon evening welcome".split())
-_THANK = frozenset("thanks cheers bye goodbye congrats congratulations".split())
-_NOT_NAMES |= _LEAD | _GREET | _THANK
-_SELF = {("i", "'m"), ("i", "am"), ("name", "is"), ("name", "'s"), ("call", "me")}
-_HANDOVER_BEFORE = [
-    ("over", "to", "you"), ("go", "ahead"), ("your", "turn"), ("how", "about", "you"),
-    ("what", "about", "you"), ("you", "think"), ("floor", "is", "yours"),
-]  # fmt: skip
-_HANDOVER_AFTER = [
-    ("over", "to", "you"), ("you", "'re", "up"), ("go", "ahead"), ("your", "turn"),
-    ("you", "want", "to"), ("do", "you", "want"),
-]  # fmt: skip
-_MODALS = frozenset("can could would will do did are were have".split())
-_TO_YOU = frozenset("you your where what how when why any anything".split())
-_THIRD = frozenset("she he they her his him their".split())
-_REQUEST = re.compile(r"\b(?:(?:can|could|would|will|do|did|are) you|please|what|how|any)\b")
-_ANSWER = re.compile(
-    r"^\W*(?:yes|yeah|yep|yup|sure|no|nope|absolutely|of course|will do|on it|i can|i will|"
-    r"i'll|i've|i'm|i am|i think|i did|not yet|so|um|uh|mm|hmm|okay|ok|right)\b",
-    re.IGNORECASE,
-)
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-# A word without its clitics: "Hannah's" is "Hannah", "I'll" is "I", "O'Neill" stays whole.
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*(?:'(?!(?:s|m|d|ll|re|ve|t)\b)[^\W\d_]+)*")
-_END = frozenset(".?!")
-_NOT_PEOPLE = frozenset("DATE TIME MONEY PERCENT QUANTITY ORDINAL CARDINAL NORP LANGUAGE".split())
 _NOT_AHEAD = frozenset({"intro", "mention"})  # kinds that say nothing of who speaks next
 
 
@@ -152,7 +105,7 @@ def name_speakers(
         label: v if isinstance(v, SpeakerName) else SpeakerName(label, v, 1.0, "user")
         for label, v in fixed.items()
     }
-    names = _Names(turns, _Roster(roster))
+    names = _Names(turns, spelling.Roster(roster))
     mentions = list(names.mentions(turns))
     good = names.qualified(mentions)
     scores, introduced = _scores(turns, [m for m in mentions if m.key in good])
@@ -176,41 +129,6 @@ class _Mention(NamedTuple):
     kind: str
 
 
-class _Roster:
-    """The expected attendees, and which of them a (possibly misheard) word stands for."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.entries = list(dict.fromkeys(n.strip() for n in names if n.strip()))
-        aliases: dict[str, set[str]] = defaultdict(set)
-        for entry in self.entries:
-            parts = [p.casefold() for p in _WORD.findall(entry)]
-            for alias in {entry.casefold(), *parts[:1], *parts[-1:]}:
-                aliases[alias].add(entry)
-        # A first name two attendees share identifies neither of them.
-        self._aliases = {a: next(iter(e)) for a, e in aliases.items() if len(e) == 1}
-        self.match = cache(self._match)
-
-    def __bool__(self) -> bool:
-        return bool(self.entries)
-
-    def _match(self, word: str) -> str | None:
-        word = word.casefold()
-        if word in self._aliases:
-            return self._aliases[word]
-        if len(word) < 3 or word in _NOT_NAMES or word in nlp.english().Defaults.stop_words:
-            return None
-        # A misheard name keeps its first sound and about its length: skip other aliases.
-        scored = sorted(
-            (_similarity(word, alias), entry) for alias, entry in self._aliases.items()
-            if _sound(alias)[:1] == _sound(word)[:1] and abs(len(alias) - len(word)) <= 3
-        )[::-1]  # fmt: skip
-        if not scored or scored[0][0] < 0.8:
-            return None
-        if len(scored) > 1 and scored[1][0] == scored[0][0] and scored[1][1] != scored[0][1]:
-            return None  # as close to two attendees: a guess would be a coin toss
-        return scored[0][1]
-
-
 class _Names:
     """Which words of one meeting are names, and what they stand for.
 
@@ -218,7 +136,7 @@ class _Names:
     frequent spelling; with one, both are the roster entry.
     """
 
-    def __init__(self, turns: Sequence[Turn], roster: _Roster) -> None:
+    def __init__(self, turns: Sequence[Turn], roster: spelling.Roster) -> None:
         self.roster, self._stop, self._lexicon = (
             roster,
             nlp.english().Defaults.stop_words,
@@ -226,8 +144,8 @@ class _Names:
         )
         self._lower, self._inside = Counter[str](), Counter[str]()
         for turn in turns:
-            for sentence in _SENTENCE.split(turn.text):
-                for index, word in enumerate(_WORD.findall(sentence)):
+            for sentence in cues.SENTENCE.split(turn.text):
+                for index, word in enumerate(cues.WORD.findall(sentence)):
                     if word.islower():
                         self._lower[word] += 1
                     elif index > 0 and word != "I":
@@ -249,7 +167,7 @@ class _Names:
         if not word[:1].isupper() or len(word) < 2 or word.isupper():  # not "I", "SAML", "HR"
             return False
         if (
-            folded in _NOT_NAMES
+            folded in cues.NOT_NAMES
             or folded in self._stop
             or self._lower[folded] > self._inside[folded]
         ):
@@ -266,8 +184,8 @@ class _Names:
         batch = [
             (index, number == 0, sentence)
             for index, turn in enumerate(turns)
-            for number, sentence in enumerate(_SENTENCE.split(turn.text.strip()))
-            if any(self.could_be(w) for w in _WORD.findall(sentence))
+            for number, sentence in enumerate(cues.SENTENCE.split(turn.text.strip()))
+            if any(self.could_be(w) for w in cues.WORD.findall(sentence))
         ]
         docs = nlp.english().pipe((text for *_, text in batch), batch_size=64)
         for (index, first, _), doc in zip(batch, docs, strict=True):
@@ -278,7 +196,7 @@ class _Names:
 
     def _key(self, doc: Doc, i: int) -> str | None:
         token = doc[i]
-        if not _WORD.fullmatch(token.text) or token.ent_type_ in _NOT_PEOPLE:
+        if not cues.WORD.fullmatch(token.text) or token.ent_type_ in cues.NOT_PEOPLE:
             return None
         if not self.could_be(token.text):
             return None
@@ -297,7 +215,7 @@ class _Names:
             self._person.add(key)
         if tagged:
             self._tagged.add(key)
-            if i > 0 and doc[i - 1].text not in _END:
+            if i > 0 and doc[i - 1].text not in cues.END:
                 self._tagged_inside.add(key)
         return key
 
@@ -329,7 +247,7 @@ class _Names:
         """The key a name from outside (a fixed name) has in this meeting."""
         if self.roster:
             return self.roster.match(name) or name
-        words: list[str] = _WORD.findall(name)
+        words: list[str] = cues.WORD.findall(name)
         return (words[0] if words else name).casefold()
 
 
@@ -340,9 +258,9 @@ def _is_name(token: Token) -> bool:
 def _kind(doc: Doc, i: int, names: set[int], first_sentence: bool) -> str:
     """How the name at ``doc[i]`` was used (see the module docstring)."""
     start, end = i, i
-    while start > 0 and doc[start - 1].text not in _END:
+    while start > 0 and doc[start - 1].text not in cues.END:
         start -= 1
-    while end < len(doc) - 1 and doc[end].text not in _END:
+    while end < len(doc) - 1 and doc[end].text not in cues.END:
         end += 1
     before = [t.lower_ for t in doc[start:i] if not t.is_punct]
     after = [t.lower_ for t in doc[i + 1 : end + 1] if not t.is_punct]
@@ -350,15 +268,15 @@ def _kind(doc: Doc, i: int, names: set[int], first_sentence: bool) -> str:
     if following == "'s" and after[1:2] != ["joining"]:
         return "mention"  # "Jen's dashboard"
     # Leading interjections and other names ("Luca, Thanh, Beatriz, thanks for coming").
-    at_start = all(t.lower_ in _LEAD or t.i in names for t in doc[start:i] if not t.is_punct)
+    at_start = all(t.lower_ in cues.LEAD or t.i in names for t in doc[start:i] if not t.is_punct)
     with_me = after[:2] in (["with", "me"], ["with", "us"])  # "I have (ASR: I'm) Sam with me"
-    if (tuple(before[-2:]) in _SELF or before[-3:] == ["i", "'m", "called"]) and not with_me:
+    if (tuple(before[-2:]) in cues.SELF or before[-3:] == ["i", "'m", "called"]) and not with_me:
         return "intro"
     if tuple(before[-2:]) in {("this", "is"), ("it", "'s")} and all(
-        w in _LEAD for w in before[:-2]
+        w in cues.LEAD for w in before[:-2]
     ):
         # Opening one's turn on a call; later in a turn it presents someone else.
-        return "intro" if first_sentence and not _THIRD & set(after) else "present"
+        return "intro" if first_sentence and not cues.THIRD & set(after) else "present"
     if at_start and after[:1] in (["here"], ["speaking"]):
         return "intro"
     if (
@@ -368,20 +286,25 @@ def _kind(doc: Doc, i: int, names: set[int], first_sentence: bool) -> str:
         or after[:2] in (["is", "joining"], ["'s", "joining"], ["joined", "us"], ["is", "with"])
     ):
         return "present"
-    if (before[-1:] and before[-1] in _GREET) or before[-2:] == ["good", "morning"]:
+    if (before[-1:] and before[-1] in cues.GREET) or before[-2:] == ["good", "morning"]:
         return "greet"
-    if (before[-1:] and before[-1] in _THANK) or before[-2:] in (["thank", "you"], ["you", "too"]):
+    if (before[-1:] and before[-1] in cues.THANK) or before[-2:] in (
+        ["thank", "you"],
+        ["you", "too"],
+    ):
         return "thank"
-    if any(tuple(before[-len(p) :]) == p for p in _HANDOVER_BEFORE) or any(
-        tuple(after[: len(p)]) == p for p in _HANDOVER_AFTER
+    if any(tuple(before[-len(p) :]) == p for p in cues.HANDOVER_BEFORE) or any(
+        tuple(after[: len(p)]) == p for p in cues.HANDOVER_AFTER
     ):
         return "ask"
-    question = "?" in {t.text for t in doc[i : end + 1]} or bool(_REQUEST.search(doc.text.lower()))
+    question = "?" in {t.text for t in doc[i : end + 1]} or bool(
+        cues.REQUEST.search(doc.text.lower())
+    )
     # "Jen, can you ...", "Jen?" - but not "Understood." or "Experts. We have two".
     # Unpunctuated ASR: "tomasz where are we on discovery", "jen can you take it".
-    addressed = following in (",", "?", "!") or bool(after[:1] and after[0] in _TO_YOU)
+    addressed = following in (",", "?", "!") or bool(after[:1] and after[0] in cues.TO_YOU)
     to_you = after[:1] in (["you"], ["your"]) or (
-        bool(after[:1]) and after[0] in _MODALS and after[1:2] == ["you"]
+        bool(after[:1]) and after[0] in cues.MODALS and after[1:2] == ["you"]
     )
     # Without any punctuation sentence starts are unknown: a name then "can you" will do.
     unpunctuated = not any(t.is_punct for t in doc)
@@ -389,7 +312,7 @@ def _kind(doc: Doc, i: int, names: set[int], first_sentence: bool) -> str:
         return "ask" if question else "vocative"
     # Unpunctuated, only a question ends on a name by address: "are you ok with that chidi".
     last = i > start and (doc[i - 1].text == "," or (unpunctuated and question))
-    last = last and following in ("", *_END)
+    last = last and following in ("", *cues.END)
     if last:  # "Any thoughts, Ines?", "Fair point, Ines.", "are you happy with that ines"
         return "ask" if question else "reply"
     return "mention"
@@ -449,7 +372,7 @@ def _previous_speaker(turns: Sequence[Turn], index: int) -> str | None:
 
 def _answers(turns: Sequence[Turn], index: int, label: str) -> bool:
     reply = next((t for t in turns[index + 1 :] if t.label == label), None)
-    return reply is not None and bool(_ANSWER.match(reply.text))
+    return reply is not None and bool(cues.ANSWER.match(reply.text))
 
 
 def _assign(
@@ -533,46 +456,3 @@ def _give_roster_leftovers(
     for n, (label, name) in enumerate(zip(unnamed, chosen, strict=True)):
         if all(other[n] == name for other in close):
             result[label] = SpeakerName(label, name, confidence, "roster")
-
-
-@lru_cache(maxsize=4096)
-def _similarity(a: str, b: str) -> float:
-    """How alike two names look or sound, 0..1: the better of spelling and phonetic key."""
-    spelled = 1 - _edits(a, b) / max(len(a), len(b))
-    ka, kb = _sound(a), _sound(b)
-    if len(ka) < 2 or len(kb) < 2 or ka[0] != kb[0]:
-        return spelled  # "Leo" and "Lee" are both just "l": too short to sound alike
-    return max(spelled, 1 - _edits(ka, kb) / max(len(ka), len(kb), 3))
-
-
-_SOUND_RULES = (
-    (r"^s[ie](?=[aeiou])", "x"),  # Siobhan, Sean: sh-
-    (r"[bm]h|ph|v", "f"),  # Irish bh and mh sound like v; v and f are kept together
-    (r"sch|sh|sz|cz|ch|ti(?=[aeo])", "x"),
-    (r"th", "t"),
-    (r"ck|q|c(?![eiy])", "k"),
-    (r"g(?=[eiy])|dg", "j"),  # ASR writes "Gen" for Jen
-    (r"c", "s"),
-    (r"dh|gh|h|w|y", ""),
-    (r"z", "s"),
-    (r"(.)\1+", r"\1"),
-)
-
-
-@lru_cache(maxsize=4096)
-def _sound(name: str) -> str:
-    """A rough phonetic key: the consonant skeleton after English and Irish spelling rules."""
-    key = re.sub(r"[^a-z]", "", name.lower())
-    for pattern, replacement in _SOUND_RULES:
-        key = re.sub(pattern, replacement, key)
-    return key[:1] + re.sub(r"[aeiou]", "", key[1:])
-
-
-def _edits(a: str, b: str) -> int:
-    """Levenshtein distance."""
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        diagonal, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (ca != cb))
-    return row[-1]
