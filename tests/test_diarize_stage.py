@@ -229,3 +229,23 @@ def test_a_roster_beside_a_recording_in_the_inbox_moves_with_it_to_the_archive(
         "2026-03-02 budget.flac",
         "2026-03-02 budget.flac.attendees.txt",
     ]
+
+
+def test_diarizing_again_with_new_hints_relabels_from_the_voices_not_the_old_labels(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    from daemon.diarize import create_diarizer
+    from daemon.diarize.stage import DiarizeStage
+    from daemon.stages import Job
+
+    settings = make_settings()
+    outcome, first = process(settings, transcriber, drop("diarize_names", tmp_path))
+    assert len(first.speakers) == 2
+    hinted = make_settings(**{"diarizer.num_speakers": 1})
+    with Ledger(settings.database) as ledger:
+        row = ledger.get(outcome.recording_id)
+        stage = DiarizeStage(hinted, ledger, create_diarizer("local"), row.plan_key or "")
+        job = Job(row=row, from_inbox=False, started=0.0, transcript=first)
+        assert stage.resume(job) is None  # another key: the stored labels do not count
+        again = stage.run(job).need_transcript()
+    assert [s.label for s in again.speakers] == ["S1"]

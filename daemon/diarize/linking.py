@@ -16,16 +16,20 @@ import numpy as np
 import numpy.typing as npt
 
 from daemon.diarize import ChunkEmbeddings
-from daemon.models import ChunkTranscript, Segment
+from daemon.models import ChunkTranscript, Segment, Transcript
 
 Vector = npt.NDArray[np.float32]
 
 LINK_THRESHOLD = 0.5  # cosine between mean voice embeddings of one person, measured >= 0.6
 
 
-def backend_labelled(segments: Sequence[Segment]) -> bool:
-    """Whether the transcriber already said who spoke (per chunk) on these segments."""
-    return any(s.speaker for s in segments)
+def backend_labelled(transcript: Transcript) -> bool:
+    """Whether the transcriber itself said who spoke, per chunk (a diarizing backend).
+
+    Read from the provenance, not from the segments: a transcript this stage labelled before
+    (then re-run with new hints or a new roster) has speakers on its segments too.
+    """
+    return transcript.provenance.options.get("response_format") == "diarized_json"
 
 
 def link_chunk_labels(

@@ -82,7 +82,7 @@ class DiarizeStage:
             for i in sorted(chunks)
             if chunks[i].embeddings
         ]
-        if backend_labelled(transcript.segments):
+        if backend_labelled(transcript):
             # The backend separated speakers per chunk; voices only link them across chunks.
             linked = link_chunk_labels(transcript.segments, list(chunks.values()))
             labelled, order = _renumbered(list(zip(transcript.segments, linked, strict=True)))
