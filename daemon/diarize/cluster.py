@@ -70,7 +70,11 @@ class ClusterParams:
     # splits voices on the shared meetings, so the lower end is taken.
     alternation: float = 0.2
     min_share: float = 0.02  # clusters with less of the speech fold into a neighbour
-    max_items: int = 3000
+    # numpy's eigh works in float64 whatever it is given: its copy, workspace and eigenvectors
+    # of a 3000-row Laplacian held the three-hour file's peak at 767 MB (issue 9); 1500 rows cost
+    # a quarter of that. Longer recordings average neighbouring windows down to it, and every
+    # window is then reassigned to its nearest voice (`_refine`), so little detail is lost.
+    max_items: int = 1500
 
 
 def _kmeans(points: Matrix, k: int, seed: int = 0, rounds: int = 50) -> Labels:
@@ -130,9 +134,9 @@ class Spectrum:
 def spectrum(emb: Matrix, params: ClusterParams, columns: int) -> Spectrum:
     """The Laplacian's spectrum, keeping the first `columns` eigenvectors (memory: N x columns).
 
-    Built in one float32 N x N array, in place: with `max_items` = 3000 windows that array is
-    36 MB, where the float64 copies of the straightforward version (similarity, sorted copy,
-    affinity, its transpose, diagonal, Laplacian) peaked near 400 MB on a three-hour recording.
+    Built in one float32 N x N array, in place, where the straightforward version kept float64
+    copies of the similarity, its sorted copy, the affinity, its transpose, the diagonal and the
+    Laplacian; `eigh` still makes its own float64 copy and workspace (see `max_items`).
     """
     n = len(emb)
     graph: npt.NDArray[np.float32] = (emb @ emb.T).astype(np.float32, copy=False)
