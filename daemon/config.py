@@ -36,6 +36,12 @@ from daemon.sections import (
     SummarizerSettings,
     TranscriberSettings,
 )
+from daemon.sections_ops import (
+    AuditSettings,
+    MetricsSettings,
+    PrivacySettings,
+    SearchSettings,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,6 +99,10 @@ class Settings(BaseSettings):
     hooks: HooksSettings = HooksSettings()
     openai: OpenAISettings = OpenAISettings()
     diarizer: DiarizerSettings = DiarizerSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    audit: AuditSettings = AuditSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    search: SearchSettings = SearchSettings()
 
     @field_validator("extensions")
     @classmethod
