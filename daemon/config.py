@@ -38,6 +38,7 @@ from daemon.sections import (
 )
 from daemon.sections_ops import (
     AuditSettings,
+    ExecutorSettings,
     MetricsSettings,
     PrivacySettings,
     SearchSettings,
@@ -103,6 +104,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     metrics: MetricsSettings = MetricsSettings()
     search: SearchSettings = SearchSettings()
+    executor: ExecutorSettings = ExecutorSettings()
 
     @field_validator("extensions")
     @classmethod

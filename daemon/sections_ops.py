@@ -70,3 +70,24 @@ class SearchSettings(_Section):
     )
     model: str = Field("text-embedding-3-small", description="embeddings model")
     batch_size: int = Field(64, ge=1, le=2048, description="passages per embeddings request")
+
+
+class ExecutorSettings(_Section):
+    """Where chunks are transcribed: in this process, or on a pool of Celery workers."""
+
+    name: Literal["local", "celery"] = Field(
+        "local", description="local: in the daemon; celery: on workers reached through a broker"
+    )
+    broker_url: str | None = Field(
+        None, description="redis://host:6379/0 or rediss:// for TLS; no password here"
+    )
+    broker_password_env: str | None = Field(
+        None, description="environment variable that holds the broker password"
+    )
+    broker_password_file: str | None = Field(None, description="file that holds the password")
+    queue: str = Field("minutes", description="the Celery queue chunk tasks go to")
+    task_timeout: float = Field(
+        900.0, gt=0.0, description="seconds a chunk task may take before it is sent again"
+    )
+    max_in_flight: int = Field(8, ge=1, le=256, description="chunk tasks per recording at once")
+    concurrency: int = Field(1, ge=1, le=64, description="minutes worker: processes per worker")
