@@ -20,7 +20,16 @@ from spacy.tokens import Token
 
 from daemon.summarize.rules.outcomes import FILLERS, outcome
 from daemon.summarize.rules.parse import Meeting, Said, first_word, subject_of
-from daemon.summarize.rules.requests import accepts
+from daemon.summarize.rules.proposals import (
+    adopted_question,
+    agreed,
+    lets,
+    lets_after_agreeing,
+    objected,
+    proposal_agreed,
+    proposal_is,
+    proposed_we,
+)
 from daemon.summarize.rules.similarity import same_task
 from daemon.summarize.rules.tasks import TALKING
 from daemon.summarize.schema import Decision, Evidence
@@ -55,8 +64,6 @@ HABITUAL = frozenset(
     "do lose use get have need want know see think go come make take say try work".split()
 )
 FREQUENCY = frozenset("every each always usually often normally sometimes never ages".split())
-PROPOSING = frozenset({"think", "thinking", "propose", "suggest", "recommend", "say"})
-ASKING_GROUP = frozenset({"why", "should", "shall", "how", "can", "could", "what"})
 PUT_OFF = frozenset({"decide", "decision", "deciding", "hold", "revisit", "park", "table"})
 # Nouns of talk about the meeting itself ("Next steps.", "The long and short of it.").
 NOT_OUTCOMES = frozenset(
@@ -65,7 +72,6 @@ NOT_OUTCOMES = frozenset(
     "topic news thanks".split()
 )
 CONFIRMING = frozenset({"okay", "ok", "fine", "so", "then", "right", "alright", "great", "good"})
-PROPOSALS = frozenset({"proposal", "suggestion", "plan", "motion", "recommendation"})
 
 
 def find(meeting: Meeting) -> list[Decision]:
@@ -88,24 +94,24 @@ def _decided(said: Said, meeting: Meeting) -> str | None:
     if _put_off(said) or _conditional(said) or _listing(said):
         return None
     if said.question:
-        return _adopted_question(said, meeting)
+        return adopted_question(said, meeting)
     subject = subject_of(root) if root.pos_ in ("VERB", "AUX") else None
     aux = {c.lower_ for c in root.children if c.dep_ in ("aux", "auxpass")}
     if subject is not None and (
         subject.lower_ in ("i", "you", "he", "she", "they") or meeting.person(subject)
     ):
         # others' views and plans are not the meeting's, but "..., so we're rejecting it" is
-        return _proposed_we(said, meeting) or _we_clause(said, meeting)
-    if aux & HEDGES and not _proposal_agreed(said, meeting):
+        return proposed_we(said, meeting) or _we_clause(said, meeting)
+    if aux & HEDGES and not proposal_agreed(said, meeting):
         return None
-    proposed = _proposal_is(root)
+    proposed = proposal_is(root)
     if proposed is not None:
-        return outcome(said, meeting, start=proposed) if _agreed(said, meeting) else None
+        return outcome(said, meeting, start=proposed) if agreed(said, meeting) else None
     if _undecided(said):
         return None
-    let = _lets(root) or _lets_after_agreeing(said)
+    let = lets(root) or lets_after_agreeing(said)
     if let is not None:
-        if _procedure(let) or _objected(said, meeting) or let.lower_ in TALKING:
+        if _procedure(let) or objected(said, meeting) or let.lower_ in TALKING:
             return None  # "let's ask the landlord" is work for someone: an action item
         if let.lower_ in ("do",) and any(c.lower_ in ("that", "it", "this") for c in let.children):
             return _previousoutcome(said, meeting)  # "A week's refund is fair. Let's do that."
@@ -210,32 +216,6 @@ def _status(root: Token, subject: Token | None, said: Said, meeting: Meeting) ->
     )
 
 
-def _lets(root: Token) -> Token | None:
-    """The verb after "let's"."""
-    if root.lower_ != "let":
-        # "Let's leave X out": the parser may take "Let" for an auxiliary of the verb
-        helped = any(c.lower_ == "let" and c.dep_ == "aux" for c in root.children)
-        said_us = any(c.lower_ in ("'s", "us") and c.dep_ == "nsubj" for c in root.children)
-        negated = any(c.dep_ == "neg" for c in root.children)
-        return root if helped and said_us and not negated else None
-    for child in root.children:
-        if child.dep_ in ("ccomp", "xcomp") and any(
-            c.lower_ in ("'s", "us") for c in child.children
-        ):
-            if any(c.dep_ == "neg" for c in child.children):
-                return None
-            return child
-    return None
-
-
-def _lets_after_agreeing(said: Said) -> Token | None:
-    """ "Agreed, let's do that": the parser may hang "let's" on the agreement."""
-    opener = first_word(said)
-    if opener is None or opener.lower_ not in ("agreed", "fine", "good", "great"):
-        return None
-    return next((found for t in said.span if t.lower_ == "let" and (found := _lets(t))), None)
-
-
 def _group(root: Token, said: Said, meeting: Meeting) -> str | None:
     """ "we'll take the three-year term", "we're skipping the demo", "we go with SAML"."""
     if root.tag_ in ("VBD", "VBN"):
@@ -268,47 +248,6 @@ def _we_clause(said: Said, meeting: Meeting) -> str | None:
         if (aux & {"will", "'ll", "'re", "are"} or verb.tag_ == "VBG") and _acts_on_something(verb):
             return outcome(said, meeting, start=verb)
     return None
-
-
-def _proposed_we(said: Said, meeting: Meeting) -> str | None:
-    """ "I was thinking we skip the site visit" / "I'd propose we move it", if someone agrees."""
-    for token in said.span:
-        head = token.head
-        if token.dep_ == "ccomp" and head.lower_ in PROPOSING:
-            subject = subject_of(token)
-            if subject is not None and subject.lower_ == "we" and _agreed(said, meeting):
-                return outcome(said, meeting, start=token)
-    return None
-
-
-def _adopted_question(said: Said, meeting: Meeting) -> str | None:
-    """ "Why don't we skip the site visit this week?" counts when the next speaker agrees."""
-    root = said.root
-    subject = subject_of(root)
-    opener = first_word(said)
-    if subject is None or subject.lower_ != "we" or opener is None:
-        return None
-    if opener.lower_ not in ASKING_GROUP or not _agreed(said, meeting):
-        return None
-    return outcome(said, meeting, start=root)
-
-
-def _proposal_agreed(said: Said, meeting: Meeting) -> bool:
-    subject = subject_of(said.root)
-    return subject is not None and subject.lower_ == "we" and _agreed(said, meeting)
-
-
-def _agreed(said: Said, meeting: Meeting) -> bool:
-    turn = meeting.turns[said.turn]
-    if said.span.end < turn.sentences[-1].span.end and not turn.sentences[-1].question:
-        return False  # the speaker went on; the proposal is not the question put
-    answer = meeting.next_turn(said.turn, other_than=said.speaker)
-    return answer is not None and accepts(answer, meeting) is True
-
-
-def _objected(said: Said, meeting: Meeting) -> bool:
-    answer = meeting.next_turn(said.turn, other_than=said.speaker)
-    return answer is not None and accepts(answer, meeting) is False
 
 
 def _put_off(said: Said) -> bool:
@@ -375,14 +314,6 @@ def _confirmed_choice(said: Said, meeting: Meeting) -> bool:
     modified = any(c.dep_ in ("compound", "amod", "nummod") for c in head.children)
     dated = any(t.ent_type_ == "DATE" for t in rest)  # "Great, open day on June third."
     return head.pos_ == "PROPN" or modified or dated
-
-
-def _proposal_is(root: Token) -> Token | None:
-    """ "The proposal is to approve the new rota": a proposal put to the room."""
-    subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
-    if root.lower_ not in ("is", "'s") or subject is None or subject.lower_ not in PROPOSALS:
-        return None
-    return next((c for c in root.children if c.dep_ == "xcomp"), None)
 
 
 def _previousoutcome(said: Said, meeting: Meeting) -> str | None:
