@@ -243,6 +243,23 @@ class TestPeopleAndOverview:
         )
         assert summary.open_questions == ["Does anyone know when the new laptops arrive?"]
 
+    def test_a_spoken_preface_is_not_part_of_the_open_question(self) -> None:
+        summary = summarize(
+            "Ava: One more question for Ben: who signs off the supplier contract?\n"
+            "Ben: Not sure yet, honestly.\n"
+        )
+        assert summary.open_questions == ["Who signs off the supplier contract?"]
+
+    def test_small_talk_about_how_something_went_is_no_open_question(self) -> None:
+        summary = summarize(
+            "Ava: How did the move to the new office go last week?\nBen: No idea, honestly.\n"
+        )
+        assert summary.open_questions == []
+
+    def test_an_adverb_between_i_will_and_the_verb_is_not_part_of_the_task(self) -> None:
+        summary = summarize("Tom: I'll certainly reply to the auditors by Thursday.")
+        assert items(summary) == [("Tom", "Reply to the auditors", "2026-06-18")]
+
     def test_the_same_meeting_gives_the_same_summary(self) -> None:
         script = "Ava: I'll send the agenda today.\nBen: Let's go with the short agenda.\n"
         assert summarize(script) == summarize(script)

@@ -28,8 +28,10 @@ NOT_NAMES = frozenset(
 PRONOUNS = r"(?:it|that|this|them|those|these|one)"
 FIRST_PERSON = re.compile(
     r"\b(?:I(?:'ll| will| shall|'m going to| am going to|'m gonna| can)|let me)\s+"
-    r"(?:(?:also|just|definitely|probably|gladly|totally|actually|quickly|then|still|happily|"
-    r"go ahead and|personally|first|now)\s+)*(?P<vp>[a-z][^.;!?]*)",
+    # Adverbs between the modal and the verb ("I'll gladly send", "I can probably do it"): any
+    # -ly adverb (not the verbs that end so: "I'll reply"), and the few short ones that sit there.
+    r"(?:(?:(?!(?:ap|re|sup|multi|com|al)?ply\b|rely\b|fly\b)[a-z]+ly|also|just|then|still|"
+    r"go ahead and|first|now)\s+)*(?P<vp>[a-z][^.;!?]*)",
     re.IGNORECASE,
 )
 THIRD_PERSON = re.compile(

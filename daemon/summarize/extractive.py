@@ -83,6 +83,14 @@ from daemon.summarize.schema import ActionItem, Decision, Evidence, Summary
 from daemon.summarize.text import Sentence, Utterance, sentences, words
 
 LOOKBACK = 8  # sentences within which a pronoun or a follow-up refers to an earlier item
+# Questions about how someone is or how something went ("How was the trip?", "Did you get
+# some rest?") are small talk, not open questions of the meeting.
+SOCIAL_QUESTION = re.compile(r"^(?:how(?:'s| (?:are|was|is|were|did))|did you)\b", re.IGNORECASE)
+# A spoken preface announcing a question ("Quick question:", "One more question for Ana.").
+QUESTION_PREFACE = re.compile(
+    r"^(?:(?:a|one|another|quick|small|last|final|more)\s+)+question(?:\s+for\s+\w+)?[.,:]?\s*",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -910,7 +918,7 @@ class _Meeting:
             text = sentence.text.strip()
             if not text.endswith("?") or len(words(text)) < 5 or REQUEST.search(text):
                 continue
-            if re.match(r"^(?:how (?:are|was|is)|did you|you survived|how's)", text, re.IGNORECASE):
+            if SOCIAL_QUESTION.match(text):
                 continue
             answers = [
                 s
@@ -918,9 +926,7 @@ class _Meeting:
                 if s.utterance != sentence.utterance
             ]
             if any(UNCERTAIN.search(a.text) for a in answers[:3]):
-                question = clean_sentence(
-                    re.sub(r"^quick question\.?\s*", "", text, flags=re.IGNORECASE)
-                )
+                question = clean_sentence(QUESTION_PREFACE.sub("", text))
                 if questions and last_utterance == sentence.utterance:
                     questions[-1] = f"{questions[-1]} {question}"  # "Like, who exported what?"
                 else:
