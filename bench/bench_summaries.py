@@ -9,7 +9,8 @@
     kept in a ledger under ``--cache-dir`` so later runs only re-summarize.
 
 Predictions are written in score.py's format to ``bench/results/summaries-<time>/<mode>/`` and
-scored with the set's own ``score.py``; its table and final line are printed for each mode. The
+scored with the package's scorer (``daemon/evaluate/score.py``, the rules of the set's own
+``score.py``, to the same numbers); its table and score.py's final line are printed per mode. The
 meeting date given to the summarizer is the one in the script's ``# date:`` header, as a person
 would pass ``--date`` or as a recorder's metadata would carry it.
 """
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from datetime import date, datetime
@@ -29,6 +29,10 @@ sys.path.insert(0, str(REPO))
 
 from daemon.assembly import pipeline_for as build_pipeline  # noqa: E402
 from daemon.config import load_settings  # noqa: E402
+from daemon.evaluate import report  # noqa: E402
+from daemon.evaluate.gold import annotations_of, read_gold_meeting  # noqa: E402
+from daemon.evaluate.run import Evaluation, described  # noqa: E402
+from daemon.evaluate.score import score_meeting  # noqa: E402
 from daemon.ledger import Ledger  # noqa: E402
 from daemon.summarize import create_summarizer, summarize  # noqa: E402
 from daemon.summarize.schema import Summary  # noqa: E402
@@ -47,7 +51,6 @@ def prediction(summary: Summary) -> dict[str, object]:
 
 
 OWN_MEETINGS = REPO / "bench" / "meetings"
-SCORER = REPO.parent / "shared" / "meetings" / "score.py"
 
 
 def split_of(meeting_id: str) -> str:
@@ -103,12 +106,8 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     spent = 0.0
     chosen = meetings(folder, split)
-    gold = out.parent / f"gold-{out.name}"
-    gold.mkdir(parents=True, exist_ok=True)
+    scores = []
     for meeting_id, script, meeting_date in chosen:
-        (gold / f"{meeting_id}.gold.json").write_bytes(
-            (folder / f"{meeting_id}.gold.json").read_bytes()
-        )
         if mode == "text":
             utterances = text_utterances(script)
         else:
@@ -117,13 +116,14 @@ def run(
         summary = summarize(summarizer, utterances, meeting_date)
         spent += time.perf_counter() - started
         (out / f"{meeting_id}.json").write_text(json.dumps(prediction(summary), indent=2) + "\n")
-    scored = subprocess.run(
-        [sys.executable, str(SCORER), str(gold), str(out), "--json", str(out / "scores.json")],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        gold = read_gold_meeting(folder / f"{meeting_id}.gold.json").gold
+        scores.append(score_meeting(meeting_id, gold, annotations_of(summary)))
+    # The package's scorer: the shared score.py's rules, held to its numbers by tests/test_eval.py.
+    scored = Evaluation(folder, described(summarizer), tuple(scores), spent)
+    (out / "scores.json").write_text(json.dumps(report.as_json(scored), indent=2) + "\n")
     print(f"\n== {mode} ({split}): summarizer time {spent:.2f} s for {len(chosen)} meetings")
-    print(scored.stdout.rstrip())
-    return scored.stdout.strip().splitlines()[-1]
+    print(report.text_report(scored))
+    return report.final_line(scored.overall)
 
 
 def main() -> None:
