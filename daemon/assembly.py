@@ -7,6 +7,7 @@ all get theirs here, so a new stage or backend is wired in once.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from daemon.transcribe import Transcriber, create_transcriber
 
 if TYPE_CHECKING:
     from daemon.api.client import ApiClient
+
+log = logging.getLogger("daemon.assembly")
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,23 @@ def assemble(
         api = api_client_for(settings, ledger, stop)
     if transcriber is None:
         transcriber = create_transcriber(settings.transcriber, api)
-    summarizer = create_summarizer(settings.summarizer, api)
+    summarizer = _summarizer(settings, api)
+    if settings.privacy.redact and settings.transcriber.name == "openai":
+        from daemon.privacy import remote_audio_notice
+
+        log.warning("%s", remote_audio_notice(settings.transcriber.name, settings.openai.base_url))
     diarizer = create_diarizer(settings.diarizer.name, settings.diarizer.threads)
     pipeline = Pipeline(
         settings, ledger, transcriber, summarizer, diarizer=diarizer, stop=stop, api=api
     )
     return Assembly(settings, ledger, api, transcriber, summarizer, pipeline, stop)
+
+
+def _summarizer(settings: Settings, api: ApiClient | None) -> Summarizer | None:
+    """The configured summarizer; a remote one also gets the privacy settings and the roster."""
+    return create_summarizer(
+        settings.summarizer, api, settings.privacy, roster=settings.diarizer.roster
+    )
 
 
 def pipeline_for(

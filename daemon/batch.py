@@ -14,6 +14,12 @@ The flow, with every step's state in the ledger so that a restart carries on:
    through the pipeline again: the transcript is reused, ``summarize_in_batch`` finds the
    results and the report is written.
 
+With ``privacy.redact`` the lines handed to ``summarize_in_batch`` are already redacted (the
+summarizer redacts before it windows), so the JSONL uploaded holds placeholders only. The answer
+is restored by the summarizer, which rebuilds the placeholder map from the transcript when the
+results are collected, possibly after a restart: the ledger never holds the map, and the plan
+hash of the redacted bodies stays the same across restarts because redaction is deterministic.
+
 Kept synchronous on purpose: a window whose batch answer was cut at the length limit or did not
 validate is redone with a normal call (it is one call, and it needs a conversation), and for
 long meetings the final merge of the partial summaries is a normal call too, since a second

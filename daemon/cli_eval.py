@@ -60,7 +60,9 @@ def _evaluate(gold_dir: Path, settings: Settings) -> Evaluation:
 
     # The ledger records what a remote summarizer's calls cost, and its budgets apply.
     with Ledger(settings.database) as ledger:
-        return evaluate(gold_dir, settings.summarizer, api_client_for(settings, ledger))
+        return evaluate(
+            gold_dir, settings.summarizer, api_client_for(settings, ledger), settings.privacy
+        )
 
 
 COMMANDS = (eval_command,)

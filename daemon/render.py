@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -33,7 +33,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from daemon import __version__
+from daemon.api.usage import RemoteUse, remote_use
 from daemon.files import atomic_write_text
+from daemon.ledger import ApiCall
 from daemon.merge import paragraphs
 from daemon.models import Paragraph, Recording, Report, Speaker, Transcript
 from daemon.subtitles import one_line, to_rttm, to_srt, to_vtt, without_controls
@@ -124,6 +126,14 @@ class ReportInput:
     summarizer: str = "none"
     summary: Summary | None = None
     cost_usd: float | None = None  # what remote API calls cost; None when none were made
+    api_calls: tuple[ApiCall, ...] = ()  # the ledger's remote calls for this recording
+    summary_provenance: Mapping[str, Any] | None = None  # as the ledger keeps it
+    roster: tuple[str, ...] = ()  # the expected attendees, who are attendees though silent
+
+    @property
+    def remote(self) -> RemoteUse:
+        """How many remote calls touched the recording, their cost, whether text was redacted."""
+        return remote_use(self.api_calls, self.summary_provenance)
 
     @property
     def title(self) -> str:
@@ -186,9 +196,10 @@ class Renderer:
             "summarizer": data.summarizer,
             "summary": data.summary,
             "speakers": speaker_shares(transcript.speakers),
-            "attendees": attendees(transcript, data.summary),
+            "attendees": attendees(transcript, data.summary, data.roster),
             "processing_seconds": data.processing_s,
             "cost_usd": data.cost_usd,
+            "remote": data.remote,
             "generator": f"minutes {__version__}",
         }
         return self.env.get_template(REPORT_TEMPLATE).render(context)
@@ -261,18 +272,21 @@ def speaker_shares(speakers: Sequence[Speaker]) -> list[SpeakerShare]:
     ]
 
 
-def attendees(transcript: Transcript, summary: Summary | None) -> list[str]:
+def attendees(
+    transcript: Transcript, summary: Summary | None, roster: tuple[str, ...] = ()
+) -> list[str]:
     """Who attended, as the report lists them.
 
     With diarization they are the people who spoke: the named speakers, and a summary's attendee
-    only when it is one of their names. Without it, the summary's list as it stands; a
-    summarizer that lacks speakers takes capitalised words for people ("Better", "Bye").
+    only when it is one of their names or on the roster (someone expected who only listened).
+    Without it, the summary's list as it stands; a summarizer that lacks speakers takes
+    capitalised words for people ("Better", "Bye").
     """
     listed = list(summary.attendees) if summary else []
     if not transcript.speakers:
         return listed
     names = [s.name for s in transcript.speakers if s.name]
-    known = {n.casefold() for n in names}
+    known = {n.casefold() for n in [*names, *roster]}
     result: list[str] = []
     for name in [*names, *(a for a in listed if a.casefold() in known)]:
         if name.casefold() not in {r.casefold() for r in result}:
@@ -320,6 +334,11 @@ def to_json(data: ReportInput) -> str:
             "duration": round(data.recording.duration, 3),
             "processing_seconds": round(data.processing_s, 3),
             "cost_usd": round(data.cost_usd, 6) if data.cost_usd is not None else None,
+            "redacted": data.remote.redacted,
+            "remote_calls": {
+                "count": data.remote.count,
+                "cost_usd": round(data.remote.cost_usd, 6),
+            },
         },
         "transcript": {
             "language": transcript.language,

@@ -193,7 +193,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 def test_an_answer_to_a_call_sent_before_the_pause_does_not_lift_it(
     client: ApiClient, fake: FakeOpenAI, refusal: Reply, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="daemon.api.client")
+    caplog.set_level(logging.INFO, logger="daemon.api")
     fake.enqueue(CHAT, Reply(body=completion("slow"), delay=0.5), refusal)
     slow = InThread(lambda: chat(client))
     wait_for(lambda: len(fake.seen(CHAT)) == 1)

@@ -15,6 +15,7 @@ from jinja2.exceptions import SecurityError
 from daemon.merge import paragraphs
 from daemon.models import Provenance, Recording, Segment, Speaker, Transcript, Word
 from daemon.render import Renderer, ReportInput, sidecar_paths
+from daemon.stages import with_speakers_as_attendees
 from daemon.subtitles import to_rttm, to_srt, to_vtt
 from daemon.summarize.schema import ActionItem, Decision, Evidence, Summary
 
@@ -454,6 +455,23 @@ def test_attendees_are_the_named_speakers_not_capitalised_words(tmp_path: Path) 
     # Speaker 3 has no name, so is no attendee; "ines" is Ines, listed once as the speaker is.
     assert "**Attendees:** Ines, Tomasz\n" in text
     assert "Wonderful," not in text and "Better," not in text
+
+
+def test_roster_names_are_attendees_even_when_they_said_nothing(tmp_path: Path) -> None:
+    speakers = diarized(("Ines", "Wonderful."), ("Tomasz", "Better. Bye.")).transcript.speakers
+    summary = with_speakers_as_attendees(
+        Summary(title="Sync", overview="They met.", attendees=["Wonderful"]),
+        speakers,
+        roster=("Tomasz", "Priya"),
+    )
+    assert summary.attendees == ["Ines", "Tomasz", "Priya"]
+    data = replace(
+        diarized(("Ines", "Wonderful."), ("Tomasz", "Better. Bye.")),
+        summary=summary,
+        roster=("Tomasz", "Priya"),
+    )
+    text = Renderer().write(tmp_path, data).markdown.read_text()
+    assert "**Attendees:** Ines, Tomasz, Priya\n" in text
 
 
 def test_without_speakers_the_summarys_attendees_are_kept(tmp_path: Path) -> None:

@@ -26,6 +26,11 @@ same refusal again.
 
 The recording a call is made for comes from the ``current_recording`` context variable, which the
 pipeline sets, so backends need not pass it around.
+
+Every attempt, and every call refused before sending, also goes into the hash-chained audit trail
+(``daemon.api.audit``, issue 11) with the SHA-256 of the exact bytes sent and received
+(``daemon.api.capture``); the ledger row is written first, then the audit record. No backend
+writes either itself.
 """
 
 from __future__ import annotations
@@ -37,13 +42,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pydantic
 
-from daemon.api import answers
-from daemon.api.costs import Metered, cost_of, over_budget, period_starts
+from daemon.api import answers, capture
+from daemon.api.audit import AuditLog
+from daemon.api.audit_entry import call_fields
+from daemon.api.costs import Metered, cost_of
+from daemon.api.gate import Gate
 from daemon.config import Settings
 from daemon.errors import (
     ApiPaused,
@@ -55,11 +62,10 @@ from daemon.errors import (
 )
 from daemon.ledger import ApiCall, Ledger
 from daemon.sections import OpenAISettings
+from daemon.sections_ops import AuditSettings
 
 if TYPE_CHECKING:
     import openai
-
-    from daemon.ledger import ApiPauseRow
 
 log = logging.getLogger("daemon.api.client")
 
@@ -73,7 +79,6 @@ current_recording: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 # because the SDK refuses to send a request without.
 _NO_KEY = "not-needed"
 _TRANSIENT_4XX = frozenset({408, 409})
-_REFUSALS = ("auth", "quota")  # the pauses a successful call lifts; budgets lift by the calendar
 
 
 @contextmanager
@@ -117,7 +122,8 @@ def api_client_for(
 ) -> ApiClient | None:
     """The client for ``[openai]`` when a configured backend uses it, else None."""
     if settings.transcriber.name == "openai" or settings.summarizer.name == "openai":
-        return ApiClient(settings.openai, ledger, stop=stop)
+        audit = AuditLog(settings.state_dir, settings.audit)
+        return ApiClient(settings.openai, ledger, stop=stop, audit=audit)
     return None
 
 
@@ -125,6 +131,7 @@ class ApiClient:
     """Builds the SDK client once and runs every call through ``call``.
 
     ``sleep`` waits between attempts and returns True when a stop was requested meanwhile.
+    ``audit`` is the trail to write; by default ``audit.jsonl`` beside the ledger, the state dir.
     """
 
     def __init__(
@@ -134,19 +141,17 @@ class ApiClient:
         *,
         backend: str = "openai",
         stop: threading.Event | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
         self.settings = settings
         self.ledger = ledger
         self.backend = backend
         self.stop = stop or threading.Event()
+        self.audit = audit or AuditLog(ledger.path.parent, AuditSettings())
+        self.gate = Gate(settings, ledger, backend, self.stop)
         self._api_key = resolve_api_key(settings)
         self._sdk: openai.OpenAI | None = None
         self._lock = threading.Lock()
-        self._in_flight = 0.0  # estimated cost of calls sent and not yet recorded
-        # Guards the pause: at most one call probes a pause whose interval is over, and the
-        # others wait on this condition for its answer instead of all probing at once.
-        self._gate = threading.Condition()
-        self._probing = False
 
     @property
     def sdk(self) -> openai.OpenAI:
@@ -162,6 +167,7 @@ class ApiClient:
                     project=s.project,
                     timeout=openai.Timeout(s.timeout, connect=s.connect_timeout),
                     max_retries=0,
+                    http_client=capture.http_client(),
                 )
             return self._sdk
 
@@ -185,18 +191,26 @@ class ApiClient:
         rate_waits = 0
         while True:
             estimated_cost = cost_of(model, estimate, self.settings.prices, batch=batch)
-            probed = self._admit(estimated_cost)  # every attempt, so no retry is sent while paused
+            number = attempt + rate_waits + 1
+            try:
+                probed = self.gate.admit(estimated_cost)  # every attempt: no retry while paused
+            except ApiPaused as exc:
+                self._refused(endpoint, model, exc, number, batch)
+                raise
             started = time.monotonic()
             try:
-                raw = send(self.sdk)
-                value = read(raw)
+                with capture.capturing() as sent:
+                    raw = send(self.sdk)
+                    value = read(raw)
             except Exception as exc:
                 latency = time.monotonic() - started
                 try:
-                    wait = self._classify(exc, endpoint, model, latency, attempt, rate_waits)
+                    wait = self._classify(
+                        exc, endpoint, model, latency, (attempt, rate_waits), sent.last
+                    )
                 finally:
                     # After _classify, so a renewed pause is in the ledger before waiters look.
-                    self._release(estimated_cost, probed)
+                    self.gate.release(estimated_cost, probed)
                 if answers.is_rate_limit(exc):
                     rate_waits += 1
                 else:
@@ -211,11 +225,12 @@ class ApiClient:
                 self._record(
                     endpoint, model, used.status, latency, request_id=answers.request_id(raw),
                     http_status=answers.http_status(raw), used=used, cost=cost, batch=batch,
+                    attempt=number, exchange=sent.last,
                 )  # fmt: skip
                 if probed is not None:
-                    self._lift(probed)
+                    self.gate.lift(probed)
             finally:
-                self._release(estimated_cost, probed)
+                self.gate.release(estimated_cost, probed)
             return value
 
     def record_usage(
@@ -225,86 +240,38 @@ class ApiClient:
         cost = cost_of(model, used, self.settings.prices, batch=True)
         self._record(
             endpoint, model, used.status, 0.0, request_id=request_id, used=used, cost=cost,
-            batch=True,
+            batch=True, kind="usage",
         )  # fmt: skip
 
-    # The gate ---------------------------------------------------------------------------------
-
-    def _admit(self, estimated_cost: float) -> ApiPauseRow | None:
-        """Let a call through the pause and the budget, or raise; return the pause it probes."""
-        probed = self._through_pause()
-        try:
-            self._reserve(estimated_cost)
-        except BaseException:
-            self._release(0.0, probed)
-            raise
-        return probed
-
-    def _through_pause(self) -> ApiPauseRow | None:
-        with self._gate:
-            while self._probing:
-                if self.stop.is_set():
-                    raise Interrupted("stopped while another call probes the paused API")
-                self._gate.wait(0.1)
-            pause = self.ledger.pause()
-            if pause is None:
-                return None
-            if pause.until is None or time.time() < pause.until:
-                raise ApiPaused(self.backend, pause.reason, kind=pause.kind, until=pause.until)
-            if pause.kind not in _REFUSALS:
-                return None  # a budget period is over; the budget check below decides
-            log.info("%s API: the pause is over; one call probes", self.backend)
-            self._probing = True
-            return pause
-
-    def _lift(self, probed: ApiPauseRow) -> None:
-        """The probe of ``probed`` was answered: lift that pause, but not one set after it."""
-        with self._gate:
-            pause = self.ledger.pause()
-            if pause is None or pause.kind not in _REFUSALS or pause.since > probed.since:
-                return
-            log.info("%s API answers again; resuming API work", self.backend)
-            self.ledger.clear_pause(_REFUSALS)
-
-    def _reserve(self, estimated_cost: float) -> None:
-        with self._lock:
-            in_flight = self._in_flight
-            day, month = period_starts(datetime.now(timezone.utc))
-            check = over_budget(
-                self.settings,
-                datetime.now(timezone.utc),
-                self.ledger.spent_since(day) + in_flight,
-                self.ledger.spent_since(month) + in_flight,
-                estimated_cost,
-            )
-            if check is None:
-                self._in_flight += estimated_cost
-                return
-        reason = (
-            f"{check.cap} budget of ${check.limit:.2f} reached (spent ${check.spent:.4f}, "
-            f"next call ~${estimated_cost:.4f}); API work waits until the "
-            f"{'next day' if check.cap == 'daily' else 'next month'} (UTC)"
-        )
-        log.warning("%s", reason)
-        self.ledger.set_pause("budget", reason, check.until)
-        raise ApiPaused(self.backend, reason, kind="budget", until=check.until)
-
-    def _release(self, estimated_cost: float, probed: ApiPauseRow | None) -> None:
-        with self._lock:
-            self._in_flight = max(0.0, self._in_flight - estimated_cost)
-        if probed is not None:
-            with self._gate:
-                self._probing = False
-                self._gate.notify_all()
+    def _refused(
+        self, endpoint: str, model: str, exc: ApiPaused, attempt: int, batch: bool
+    ) -> None:
+        """A call refused before sending: no ledger row (nothing was spent), an audit record."""
+        call = ApiCall(
+            backend=self.backend, endpoint=endpoint, model=model, status=f"refused_{exc.kind}",
+            latency_s=0.0, recording_id=current_recording.get(), error=exc.reason[:500],
+            batch=batch,
+        )  # fmt: skip
+        self.audit.append(call_fields(call, "refused", attempt=attempt))
 
     # The taxonomy -----------------------------------------------------------------------------
 
     def _classify(
-        self, exc: Exception, endpoint: str, model: str, latency: float, attempt: int, waits: int
+        self,
+        exc: Exception,
+        endpoint: str,
+        model: str,
+        latency: float,
+        tries: tuple[int, int],
+        exchange: capture.Exchange | None,
     ) -> float:
-        """Record the failed attempt; return how long to wait before the next, or raise."""
+        """Record the failed attempt; return how long to wait before the next, or raise.
+
+        ``tries`` counts the earlier failed attempts and the earlier rate-limit waits.
+        """
         import openai
 
+        attempt, waits = tries
         s = self.settings
         status = getattr(exc, "status_code", None)
         request_id = getattr(exc, "request_id", None)
@@ -313,7 +280,7 @@ class ApiClient:
         def record(outcome: str) -> None:
             self._record(
                 endpoint, model, outcome, latency, request_id=request_id, http_status=status,
-                error=message[:500],
+                error=message[:500], attempt=attempt + waits + 1, exchange=exchange,
             )  # fmt: skip
 
         if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)) or (
@@ -329,8 +296,7 @@ class ApiClient:
             reason += "; API work is paused, the queue is kept"
             until = time.time() + s.pause_retry_interval
             log.error("%s API: %s", self.backend, reason)
-            with self._gate:  # not between a probe's look at the pause and its lifting
-                self.ledger.set_pause(kind, reason, until)
+            self.gate.pause(kind, reason, until)
             raise ApiPaused(
                 self.backend, reason, kind=kind, until=until, status=status, request_id=request_id
             ) from exc
@@ -399,14 +365,22 @@ class ApiClient:
         used: Metered | None = None,
         cost: float = 0.0,
         batch: bool = False,
+        kind: str = "attempt",
+        attempt: int | None = None,
+        exchange: capture.Exchange | None = None,
     ) -> None:
         used = used or Metered()
-        self.ledger.record_call(
-            ApiCall(
-                backend=self.backend, endpoint=endpoint, model=model, status=status,
-                latency_s=round(latency, 4), recording_id=current_recording.get(),
-                request_id=request_id, http_status=http_status, error=error,
-                tokens_in=used.tokens_in, tokens_out=used.tokens_out,
-                audio_seconds=used.audio_seconds, cost_usd=cost, batch=batch,
+        call = ApiCall(
+            backend=self.backend, endpoint=endpoint, model=model, status=status,
+            latency_s=round(latency, 4), recording_id=current_recording.get(),
+            request_id=request_id, http_status=http_status, error=error,
+            tokens_in=used.tokens_in, tokens_out=used.tokens_out,
+            audio_seconds=used.audio_seconds, cost_usd=cost, batch=batch,
+        )  # fmt: skip
+        self.ledger.record_call(call)
+        self.audit.append(
+            call_fields(
+                call, kind, attempt=attempt, exchange=exchange, bodies=self.audit.bodies,
+                secrets=(self._api_key,),
             )
         )  # fmt: skip

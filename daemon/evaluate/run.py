@@ -18,6 +18,7 @@ from daemon.errors import ConfigError
 from daemon.evaluate.gold import annotations_of, read_gold_folder
 from daemon.evaluate.score import MeetingScore, OverallScore, overall, score_meeting
 from daemon.sections import SummarizerSettings
+from daemon.sections_ops import PrivacySettings
 from daemon.summarize import Summarizer, create_summarizer, summarize
 
 if TYPE_CHECKING:
@@ -41,10 +42,13 @@ class Evaluation:
 
 
 def evaluate(
-    folder: Path, settings: SummarizerSettings, api: ApiClient | None = None
+    folder: Path,
+    settings: SummarizerSettings,
+    api: ApiClient | None = None,
+    privacy: PrivacySettings | None = None,
 ) -> Evaluation:
     meetings = read_gold_folder(folder)
-    summarizer = create_summarizer(settings, api)
+    summarizer = create_summarizer(settings, api, privacy)
     if summarizer is None:
         raise ConfigError(
             "summarizer.name is 'none': there is nothing to evaluate", key="summarizer.name"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from daemon.errors import ConfigError
 from daemon.sections import SummarizerSettings
+from daemon.sections_ops import PrivacySettings
 from daemon.summarize.grounding import ground
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import Utterance
@@ -44,11 +45,15 @@ class Summarizer(Protocol):
 
 
 def create_summarizer(
-    settings: SummarizerSettings, api: ApiClient | None = None
+    settings: SummarizerSettings,
+    api: ApiClient | None = None,
+    privacy: PrivacySettings | None = None,
+    roster: Sequence[str] = (),
 ) -> Summarizer | None:
     """The configured summarizer, or None when summaries are switched off.
 
-    Remote summarizers need ``api``, the client for the ``[openai]`` settings.
+    Remote summarizers need ``api``, the client for the ``[openai]`` settings, and get
+    ``privacy`` (redaction before anything is sent) and the roster (names to redact for sure).
     """
     if settings.name == "none":
         return None
@@ -65,7 +70,7 @@ def create_summarizer(
             raise ConfigError("the openai summarizer needs an API client", key="summarizer.name")
         from daemon.summarize.llm import LlmSummarizer
 
-        return LlmSummarizer(settings, api)
+        return LlmSummarizer(settings, api, privacy, roster=roster)
     raise ConfigError(f"unknown summarizer {settings.name!r}", key="summarizer.name")
 
 

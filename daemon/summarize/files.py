@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from daemon.errors import ConfigError, InputError
 from daemon.sections import SummarizerSettings
+from daemon.sections_ops import PrivacySettings
 from daemon.summarize import create_summarizer, summarize
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import from_text
@@ -21,6 +22,7 @@ def summarize_text_file(
     settings: SummarizerSettings,
     meeting_date: date | None,
     api: ApiClient | None = None,
+    privacy: PrivacySettings | None = None,
 ) -> Summary:
     """The meeting date: ``meeting_date``, else a ``# date: YYYY-MM-DD`` header, else the mtime."""
     try:
@@ -30,7 +32,7 @@ def summarize_text_file(
     utterances, metadata = from_text(text)
     if not utterances:
         raise InputError(path, "holds no transcript lines")
-    summarizer = create_summarizer(settings, api)
+    summarizer = create_summarizer(settings, api, privacy)
     if summarizer is None:
         raise ConfigError(
             "summarizer.name is 'none'; choose one with --summarizer", key="summarizer.name"

@@ -15,6 +15,9 @@
   by one (evidence carries its start time), then the partial summaries are merged in a final call.
 - Batch mode (``summarizer.mode = "batch"``) sends the window requests through the Batch API and
   raises ``BatchPending``; see ``daemon.batch``.
+- With ``privacy.redact``, the model only ever sees the meeting with placeholders
+  (``daemon.privacy``); its answer is restored before it is returned. The map is rebuilt from
+  the transcript each time, so a Batch answer collected after a restart is restored too.
 
 The prompt version and the model that answered are kept for ``provenance()``.
 """
@@ -35,6 +38,7 @@ from daemon.api.client import ApiClient, current_recording
 from daemon.api.costs import Metered
 from daemon.errors import ApiRequestError
 from daemon.sections import SummarizerSettings
+from daemon.sections_ops import PrivacySettings
 from daemon.summarize import prompts
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import Utterance
@@ -103,9 +107,18 @@ def transcript_lines(utterances: Sequence[Utterance]) -> list[str]:
 class LlmSummarizer:
     name = "openai"
 
-    def __init__(self, settings: SummarizerSettings, api: ApiClient) -> None:
+    def __init__(
+        self,
+        settings: SummarizerSettings,
+        api: ApiClient,
+        privacy: PrivacySettings | None = None,
+        roster: Sequence[str] = (),
+    ) -> None:
         self.settings = settings
         self.api = api
+        self.privacy = privacy or PrivacySettings()
+        self.roster = tuple(roster)  # names known before the meeting: PERSONs to redact
+        self.redacted: dict[str, int] = {}  # entity type -> values replaced in the last run
         self.format = (
             "json_schema" if settings.response_format == "auto" else settings.response_format
         )
@@ -114,7 +127,17 @@ class LlmSummarizer:
 
     def identity(self) -> dict[str, Any]:
         # The configured model, not the one that answered: this must be known before the call.
-        return {**self.provenance(), "model": self.settings.model}
+        # Redaction changes what the model reads, so its settings are part of the identity
+        # (and its counts, known only afterwards, are not). Off, the identity is what it was.
+        identity = {**self.provenance(), "model": self.settings.model}
+        del identity["redaction"]
+        if self.privacy.redact:
+            privacy = self.privacy
+            identity["redaction"] = {
+                "entities": sorted(privacy.entities), "allow": sorted(privacy.allow),
+                "deny": sorted(privacy.deny), "roster": sorted(self.roster),
+            }  # fmt: skip
+        return identity
 
     def provenance(self) -> dict[str, Any]:
         return {
@@ -128,11 +151,22 @@ class LlmSummarizer:
                 "mode": self.settings.mode,
                 "base_url": self.api.settings.base_url or "https://api.openai.com/v1",
             },
+            "redaction": {"enabled": self.privacy.redact, "entities": dict(self.redacted)},
         }
 
     # Map-reduce -------------------------------------------------------------------------------
 
     def summarize(self, utterances: Sequence[Utterance], meeting_date: date) -> Summary:
+        if not self.privacy.redact:
+            self.redacted = {}
+            return self._summarize(utterances, meeting_date)
+        from daemon.privacy import redact_meeting
+
+        redaction = redact_meeting(utterances, self.privacy, self.roster)
+        self.redacted = dict(redaction.counts)
+        return redaction.restore(self._summarize(redaction.utterances, meeting_date))
+
+    def _summarize(self, utterances: Sequence[Utterance], meeting_date: date) -> Summary:
         lines = transcript_lines(utterances)
         if self.settings.mode == "batch":
             from daemon.batch import summarize_in_batch
@@ -193,6 +227,8 @@ class LlmSummarizer:
         system = prompts.SYSTEM.format(
             meeting_date=meeting_date.isoformat(), weekday=meeting_date.strftime("%A")
         )
+        if self.privacy.redact:
+            system += "\n" + prompts.PLACEHOLDERS
         if self.format == "json_object":
             system += "\n" + prompts.JSON_MODE.format(schema=json.dumps(strict_schema()))
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]

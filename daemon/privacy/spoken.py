@@ -1,0 +1,204 @@
+"""Spoken forms of numbers and e-mail addresses, rewritten as they would be written.
+
+A transcript says "john dot smith at acme dot com" and "five five five, one two three, four five
+six seven"; Presidio's recognizers look for "john.smith@acme.com" and "555 123 4567". This module
+only rewrites the text and remembers where each rewrite came from, so a span found in the
+rewritten text maps back to the words that were said. Deciding what a rewritten span *is* (a
+valid phone number, a card number that passes Luhn, an address with a real top-level domain) is
+left to Presidio's own recognizers (``daemon.privacy.recognizers``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["Rewrite", "Rewritten", "rewrite"]
+
+DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+REPEATS = {"double": 2, "triple": 3}
+# Words and marks that separate groups of a spoken number ("five five five, one two three").
+GROUP_BREAKS = {",", "-", "dash", "hyphen"}
+DOTS = {"dot", "point"}
+# A run of a spoken number needs this many digits before it is worth rewriting: fewer are
+# quantities ("two or three"), not identifiers.
+MIN_DIGITS = 6
+
+_TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
+_LABEL = r"[a-z0-9](?:[a-z0-9_\-]*[a-z0-9])?"
+_LOCAL_JOIN = (
+    r"(?:\s*\.\s*|\s+(?:dot|period)\s+|\s*(?:_|\s+underscore\s+)\s*|\s+(?:dash|hyphen)\s+)"
+)
+_DOMAIN_JOIN = r"(?:\s*\.\s*|\s+dot\s+)"
+_SPOKEN_EMAIL = re.compile(
+    rf"\b(?P<local>{_LABEL}(?:{_LOCAL_JOIN}{_LABEL})*)\s*(?:\s+at\s+|@)\s*"
+    # Not followed by another "at": in "reach me at john dot smith at acme dot com" the
+    # address starts at "john".
+    rf"(?P<domain>{_LABEL}(?:{_DOMAIN_JOIN}{_LABEL})*{_DOMAIN_JOIN}[a-z]{{2,}})\b(?!\s+at\s)",
+    re.IGNORECASE,
+)
+_JOINS = (
+    (re.compile(r"\s+(?:dot|period)\s+|\s*\.\s*", re.IGNORECASE), "."),
+    (re.compile(r"\s+underscore\s+|\s*_\s*", re.IGNORECASE), "_"),
+    (re.compile(r"\s+(?:dash|hyphen)\s+", re.IGNORECASE), "-"),
+)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """``text[start:end]`` of the original was rewritten as ``written``."""
+
+    start: int
+    end: int
+    written: str
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """A text with its spoken forms written out, and the way back to the original."""
+
+    original: str
+    text: str
+    rewrites: tuple[Rewrite, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """The original span of ``text[start:end]``, or None if it touches no rewrite.
+
+        A span that covers part of a rewrite grows to the whole of it: half a spoken number
+        is still the number.
+        """
+        shift = 0  # how much longer the rewritten text is than the original, so far
+        touched = False
+        mapped_start, mapped_end = start, end
+        for r in self.rewrites:
+            begin = r.start + shift
+            finish = begin + len(r.written)
+            if start >= finish:
+                mapped_start = start - shift - (len(r.written) - (r.end - r.start))
+            elif start >= begin:
+                mapped_start = r.start
+            if end > finish:
+                mapped_end = end - shift - (len(r.written) - (r.end - r.start))
+            elif end > begin:
+                mapped_end = r.end
+            touched = touched or (start < finish and end > begin)
+            shift += len(r.written) - (r.end - r.start)
+        return (mapped_start, mapped_end) if touched else None
+
+
+def rewrite(text: str) -> Rewritten:
+    """``text`` with spoken e-mail addresses and long spoken numbers written out."""
+    rewrites = sorted(_emails(text), key=lambda r: r.start)
+    taken = [(r.start, r.end) for r in rewrites]
+    for number in _numbers(text):
+        if not any(number.start < end and number.end > start for start, end in taken):
+            rewrites.append(number)
+    rewrites.sort(key=lambda r: r.start)
+    pieces: list[str] = []
+    cursor = 0
+    for r in rewrites:
+        pieces += [text[cursor : r.start], r.written]
+        cursor = r.end
+    pieces.append(text[cursor:])
+    return Rewritten(text, "".join(pieces), tuple(rewrites))
+
+
+def _emails(text: str) -> Iterator[Rewrite]:
+    for match in _SPOKEN_EMAIL.finditer(text):
+        said = match.group()
+        if "@" in said and not re.search(r"\s(?:dot|underscore|dash|hyphen)\s", said, re.I):
+            continue  # written the usual way: Presidio's e-mail recognizer reads it as it is
+        local, domain = match.group("local"), match.group("domain")
+        for pattern, mark in _JOINS:
+            local = pattern.sub(mark, local)
+            domain = pattern.sub(mark, domain)
+        yield Rewrite(match.start(), match.end(), f"{local}@{domain}".lower())
+
+
+def _numbers(text: str) -> Iterator[Rewrite]:
+    """Runs of spoken (or mixed) digits: "oh two zero, seven nine four six" -> "020 7946"."""
+    tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
+    index = 0
+    while index < len(tokens):
+        found = _run_from(tokens, index)
+        if found is None:
+            index += 1
+            continue
+        rewrite_, index = found
+        if rewrite_ is not None:
+            yield rewrite_
+
+
+def _run_from(tokens: list[tuple[int, int, str]], index: int) -> tuple[Rewrite | None, int] | None:
+    """The number starting at ``tokens[index]`` (if worth rewriting) and the index after it."""
+    parts: list[str] = []  # digit groups, and "." where a dot was said
+    current = ""
+    spoken = False
+    i = index
+    prefix = ""
+    if tokens[i][2].lower() == "plus" and _next_is_digit(tokens, i):
+        prefix, i = "+", i + 1
+    if tokens[i][2].lower() in ("oh", "o") and not _next_is_digit(tokens, i):
+        return None  # "oh, right": an exclamation, not a zero
+    end = tokens[i][1]
+    while i < len(tokens):
+        word = tokens[i][2]
+        lower = word.lower()
+        if lower in REPEATS and _next_is_digit(tokens, i):
+            current += _digit(tokens[i + 1][2]) * REPEATS[lower]
+            spoken, end, i = True, tokens[i + 1][1], i + 2
+        elif word.isdigit():
+            parts += [current, word] if current else [word]
+            current, end, i = "", tokens[i][1], i + 1
+        elif _digit(word):
+            current += _digit(word)
+            spoken, end, i = True, tokens[i][1], i + 1
+        elif (lower in GROUP_BREAKS or lower in DOTS) and [*parts, current] != [""]:
+            if not (_next_is_digit(tokens, i) or _next_is_repeat(tokens, i)):
+                break
+            if current:
+                parts.append(current)
+            current = ""
+            spoken = spoken or word.isalpha()  # "10 dot 0 dot 0 dot 12" was said, not typed
+            if lower in DOTS:
+                parts.append(".")
+            i += 1
+        else:
+            break
+    if current:
+        parts.append(current)
+    if not parts:
+        return None
+    digits = sum(len(p) for p in parts if p != ".")
+    if not spoken or digits < MIN_DIGITS:
+        return None, i
+    return Rewrite(tokens[index][0], end, prefix + _written(parts)), i
+
+
+def _next_is_digit(tokens: list[tuple[int, int, str]], i: int) -> bool:
+    return i + 1 < len(tokens) and bool(_digit(tokens[i + 1][2]))
+
+
+def _next_is_repeat(tokens: list[tuple[int, int, str]], i: int) -> bool:
+    return i + 1 < len(tokens) and tokens[i + 1][2].lower() in REPEATS
+
+
+def _digit(word: str) -> str:
+    if word.isdigit():
+        return word
+    return DIGIT_WORDS.get(word.lower(), "")
+
+
+def _written(parts: list[str]) -> str:
+    """Groups joined the way they are written: "192.168.1.20", "555 123 4567"."""
+    out = ""
+    for part in parts:
+        if part == "." or out.endswith(".") or not out:
+            out += part
+        else:
+            out += " " + part
+    return out
