@@ -144,16 +144,35 @@ def digest_command(
 @settings_options
 @click.argument("query", nargs=-1, required=True)
 @click.option("--limit", default=20, show_default=True)
+@click.option(
+    "--semantic", "mode", flag_value="semantic", help="Rank by embedding similarity only."
+)
+@click.option(
+    "--keyword", "mode", flag_value="keyword", help="Rank by words only (BM25, all of them)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def search_command(query: tuple[str, ...], limit: int, as_json: bool, **params: Any) -> None:
-    """Find meetings by words in transcripts, summaries and action items."""
+def search_command(
+    query: tuple[str, ...], limit: int, mode: str | None, as_json: bool, **params: Any
+) -> None:
+    """Find meetings by words and meaning in transcripts, summaries and action items.
+
+    With embeddings (search.embedder), passages are ranked by a fusion of BM25 and embedding
+    similarity; --semantic or --keyword forces one."""
+    from daemon.embed import embedder_for
     from daemon.search import search
+    from daemon.search.rank import as_hits, find, resolve_mode
     from daemon.views import print_hits
 
     settings = settings_from(params)
     setup_logging(settings, params["verbose"], quiet_default=True)
+    text = " ".join(query)
     with Ledger(settings.database) as ledger:
-        hits = search(ledger, " ".join(query), limit)
+        embedder = None if mode == "keyword" else embedder_for(settings, ledger)
+        chosen = resolve_mode(ledger, embedder, mode or "auto")  # type: ignore[arg-type]
+        if chosen == "keyword":
+            hits = search(ledger, text, limit)
+        else:
+            hits = as_hits(find(ledger, text, embedder, mode=chosen, limit=limit * 3), limit)
     print_hits(hits, as_json=as_json)
 
 

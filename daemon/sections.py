@@ -128,6 +128,8 @@ DEFAULT_PRICES: dict[str, dict[str, float]] = {
     "gpt-5-nano": {"input_mtok": 0.05, "output_mtok": 0.40},
     "gpt-5-mini": {"input_mtok": 0.25, "output_mtok": 2.00},
     "gpt-5": {"input_mtok": 1.25, "output_mtok": 10.00},
+    "text-embedding-3-small": {"input_mtok": 0.02},
+    "text-embedding-3-large": {"input_mtok": 0.13},
 }
 
 

@@ -4,7 +4,10 @@ It is the only fake in the remote-backend tests: Minutes talks to it through the
 SDK over real HTTP. Each endpoint answers from a per-path script of ``Reply`` objects (a test
 queues errors, hangs, cut bodies, malformed JSON), and falls back to a plausible default answer:
 transcriptions decode the uploaded audio with PyAV and describe it, chat completions return a
-summary from ``summary_for``, files and batches keep their state in memory.
+summary from ``summary_for`` (or, for ``minutes ask``'s requests, an answer from ``answer_for``
+citing the first source it was given), embeddings come from ``embedding_for`` (a hashed bag of
+words, unless a test set ``vectors`` for a text: that is how a paraphrase is made to match),
+files and batches keep their state in memory.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import re
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +27,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import av
+
+EMBEDDING_DIMENSIONS = 64
 
 
 @dataclass
@@ -87,6 +93,48 @@ def default_summary(seen: Seen) -> dict[str, Any]:
     }
 
 
+def hashed_bag_of_words(text: str) -> list[float]:
+    """A deterministic embedding: each word adds one to a hashed dimension (crc32), normalised.
+
+    Texts that share words are similar, texts that share none are orthogonal (up to hash
+    collisions): like BM25, it cannot match a paraphrase. Tests set ``FakeOpenAI.vectors`` for
+    the texts that should be near in meaning without sharing words.
+    """
+    vector = [0.0] * EMBEDDING_DIMENSIONS
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[zlib.crc32(word.encode()) % EMBEDDING_DIMENSIONS] += 1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0
+    return [v / norm for v in vector]
+
+
+def default_answer(seen: Seen) -> dict[str, Any]:
+    """``minutes ask``'s structured answer, citing the first source in the request by its key."""
+    text = "\n".join(
+        str(m.get("content") or "")
+        for m in seen.json.get("messages", [])
+        if m.get("role") != "system"
+    )
+    found = re.search(r"\[([PA]\d+)\][^\n]*\n(?:[^:\n]+: )?([^\n]+)", text)
+    if found is None:
+        return {"answer": "The meetings do not say.", "citations": []}
+    key, line = found.groups()
+    quote = " ".join(line.split()[:6])
+    return {
+        "answer": f"They said: {quote} [{key}].",
+        "citations": [{"source": key, "quote": quote}],
+    }
+
+
+def tool_call(name: str, arguments: dict[str, Any], call_id: str = "call_1") -> dict[str, Any]:
+    """A chat completion whose assistant message calls one tool (for ``Reply(body=...)``)."""
+    body = completion(None, finish_reason="tool_calls")
+    body["choices"][0]["message"]["tool_calls"] = [
+        {"id": call_id, "type": "function",
+         "function": {"name": name, "arguments": json.dumps(arguments)}}
+    ]  # fmt: skip
+    return body
+
+
 class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[Seen] = []
@@ -95,6 +143,11 @@ class FakeOpenAI:
         self.reject_json_schema = False
         self.summary_for: Callable[[Seen], dict[str, Any]] = default_summary
         self.transcript_for: Callable[[Seen], str] = _describe_audio
+        self.answer_for: Callable[[Seen], dict[str, Any]] = default_answer
+        self.vectors: dict[str, list[float]] = {}
+        self.embedding_for: Callable[[str], list[float]] = lambda text: self.vectors.get(
+            text, hashed_bag_of_words(text)
+        )
         self.batch_polls_before_done = 1
         self.files: dict[str, bytes] = {}
         self.batches: dict[str, dict[str, Any]] = {}
@@ -188,6 +241,8 @@ class FakeOpenAI:
             return Reply(body=self._transcription(seen))
         if path == "/v1/chat/completions":
             return self._chat(seen)
+        if path == "/v1/embeddings":
+            return Reply(body=self._embeddings(seen))
         if path == "/v1/files" and seen.method == "POST":
             return Reply(body=self._upload(seen))
         if path.startswith("/v1/files/") and path.endswith("/content"):
@@ -239,7 +294,22 @@ class FakeOpenAI:
         fmt = (request.get("response_format") or {}).get("type")
         if self.reject_json_schema and fmt == "json_schema":
             return error(400, "'response_format.type' must be 'json_object' or 'text'")
+        schema = (request.get("response_format") or {}).get("json_schema") or {}
+        if schema.get("name") == "meeting_answer" or "tools" in request:
+            return Reply(body=completion(json.dumps(self.answer_for(seen)), request.get("model")))
         return Reply(body=completion(json.dumps(self.summary_for(seen)), request.get("model")))
+
+    def _embeddings(self, seen: Seen) -> dict[str, Any]:
+        request = seen.json or {}
+        texts = request.get("input", [])
+        texts = [texts] if isinstance(texts, str) else texts
+        tokens = sum(len(str(t).split()) for t in texts)
+        return {
+            "object": "list", "model": request.get("model", "text-embedding-3-small"),
+            "data": [{"object": "embedding", "index": i, "embedding": self.embedding_for(str(t))}
+                     for i, t in enumerate(texts)],
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }  # fmt: skip
 
     def _upload(self, seen: Seen) -> dict[str, Any]:
         with self._lock:

@@ -30,6 +30,7 @@ from daemon.ledger.batches import BatchItem, BatchStore
 from daemon.ledger.db import MIGRATIONS, Database
 from daemon.ledger.digests import DigestStore, ReportedMeeting
 from daemon.ledger.metrics import MetricsStore
+from daemon.ledger.passages import PassageStore
 from daemon.ledger.recordings import STATES, Lease, RecordingRow, RecordingStore, State
 from daemon.ledger.search import Hit, SearchStore
 from daemon.ledger.speakers import SpeakerStore, VoiceProfile
@@ -66,6 +67,7 @@ class Ledger:
         self.digests = DigestStore(self._db)
         self.search = SearchStore(self._db)
         self.speakers = SpeakerStore(self._db)
+        self.passages = PassageStore(self._db)
         self.metrics = MetricsStore(self._db)  # read-only aggregates for /metrics and status
 
     def close(self) -> None:

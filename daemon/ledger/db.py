@@ -245,6 +245,31 @@ MIGRATIONS: tuple[str, ...] = (
         updated_at TEXT NOT NULL
     )
     """,
+    # Semantic search (issue 13): passages of each report (a few sentences with speaker and
+    # time, decisions, action items), their keyword index, and their embeddings by model.
+    """
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY,
+        recording_id INTEGER NOT NULL REFERENCES recordings(id),
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        speaker TEXT,
+        start REAL,
+        end REAL,
+        text TEXT NOT NULL,
+        UNIQUE (recording_id, idx)
+    );
+    CREATE VIRTUAL TABLE passages_fts USING fts5(
+        text, passage_id UNINDEXED, tokenize = 'porter unicode61'
+    );
+    CREATE TABLE passage_vectors (
+        passage_id INTEGER NOT NULL REFERENCES passages(id),
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (passage_id, model)
+    );
+    CREATE INDEX passage_vectors_model ON passage_vectors(model)
+    """,
 )
 
 

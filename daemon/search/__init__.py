@@ -1,4 +1,5 @@
-"""Full-text search over meetings: transcripts, summaries and action items (SQLite FTS5).
+"""Search over meetings. This module: full-text search over transcripts, summaries and action
+items (SQLite FTS5); ``passages``, ``rank`` and ``index`` add semantic search (issue 13).
 
 Each recording's rows are replaced whenever its transcript or summary is saved, so the index
 never disagrees with the ledger. Queries are taken as words, all of which must occur in a line

