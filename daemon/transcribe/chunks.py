@@ -40,6 +40,10 @@ class ChunkJob:
     hint: str
     """The vocabulary hint that starts every prompt."""
     total_seconds: float
+    carry_previous: bool = True
+    """Whether a prompt may carry the previous chunk's last words. False (chunks transcribed on
+    other machines at once) gives every chunk the hint alone, so the result does not depend on
+    which chunk happened to finish first."""
 
 
 def transcribe_chunks(
@@ -101,7 +105,7 @@ def transcribe_chunks(
                 break
             if chunk.index in results:
                 continue
-            before = results.get(chunk.index - 1)
+            before = results.get(chunk.index - 1) if job.carry_previous else None
             previous = " ".join(s.text for s in before.segments) if before else ""
             # Each task runs in a copy of this context: it carries the recording id for the
             # API client's call records.
