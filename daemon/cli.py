@@ -19,8 +19,12 @@ from typing import Any
 import click
 
 from daemon import __version__
+from daemon import cli_ask as ask_commands
+from daemon import cli_audit as audit_commands
+from daemon import cli_eval as eval_commands
 from daemon import cli_ledger as ledger_commands
 from daemon import cli_speakers as speaker_commands
+from daemon import cli_worker as worker_commands
 from daemon.cli_options import settings_from, settings_options, setup_logging
 from daemon.config import find_config_file, masked
 from daemon.errors import InputError, MinutesError
@@ -39,7 +43,14 @@ def cli() -> None:
     """Minutes turns meeting recordings into Markdown minutes, locally."""
 
 
-for _command in (*ledger_commands.COMMANDS, *speaker_commands.COMMANDS):
+for _command in (
+    *ledger_commands.COMMANDS,
+    *speaker_commands.COMMANDS,
+    *eval_commands.COMMANDS,
+    *worker_commands.COMMANDS,
+    *audit_commands.COMMANDS,
+    *ask_commands.COMMANDS,
+):
     cli.add_command(_command)
 
 
@@ -161,7 +172,7 @@ def summarize_command(
 
         with Ledger(settings.database) as ledger:
             api = api_client_for(settings, ledger)
-            summary = summarize_text_file(file, settings.summarizer, day, api)
+            summary = summarize_text_file(file, settings.summarizer, day, api, settings.privacy)
         click.echo(summary.model_dump_json(indent=2) if as_json else _summary_text(summary))
         return
     from daemon.assembly import assemble
@@ -226,6 +237,11 @@ def config_command(**params: Any) -> None:
     settings = settings_from(params)
     source = find_config_file(params.get("config_file"))
     click.echo(f"# config file: {source or 'none (defaults and MINUTES_* environment)'}")
+    if settings.privacy.redact and settings.transcriber.name == "openai":
+        from daemon.privacy import remote_audio_notice
+
+        notice = remote_audio_notice(settings.transcriber.name, settings.openai.base_url)
+        click.echo(f"# note: {notice}")
     click.echo(to_toml(masked(settings)))
 
 

@@ -120,6 +120,26 @@ class Settings(BaseSettings):
                 self.__dict__[key] = Path(folder).expanduser().absolute()
         return self
 
+    @model_validator(mode="after")
+    def _audio_may_leave(self) -> Settings:
+        # Audio cannot be redacted: refusing it is the only way to keep it on the machine.
+        if not self.privacy.remote_audio and self.transcriber.name == "openai":
+            raise ConfigError(
+                "privacy.remote_audio is false, so the remote transcriber "
+                f"{self.transcriber.name!r} is refused (audio cannot be redacted); "
+                'use transcriber.name = "local"',
+                key="privacy.remote_audio",
+            )
+        # The remote embedder gets passages as they are: with redaction on it would be the one
+        # remote path that sends names and numbers.
+        if self.privacy.redact and self.search.embedder == "openai":
+            raise ConfigError(
+                'privacy.redact is on, but search.embedder = "openai" would send transcript '
+                'passages unredacted; use search.embedder = "local" (offline) or "none"',
+                key="search.embedder",
+            )
+        return self
+
     @property
     def database(self) -> Path:
         return self.state_dir / "ledger.db"

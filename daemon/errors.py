@@ -156,3 +156,27 @@ class RateLimited(ApiDeferred):
 
 class BatchPending(ApiDeferred):
     """The recording's summary was submitted to the Batch API; the poller finishes it later."""
+
+
+class AuditError(MinutesError):
+    """The audit trail of remote calls is broken (``path``, 1-based ``line``) or unwritable."""
+
+    exit_code = 9
+
+    def __init__(self, reason: str, *, path: Path | None = None, line: int | None = None) -> None:
+        where = f"{path.name} line {line}: " if path is not None and line is not None else ""
+        where = where or (f"{path.name}: " if path is not None else "")
+        super().__init__(f"audit trail: {where}{reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class BrokerUnavailable(ApiDeferred):
+    """The Celery executor's broker cannot be reached: the recording stays queued and waits."""
+
+    def __init__(self, broker: str, reason: str, *, until: float | None) -> None:
+        super().__init__("celery", reason, until=until)
+        self.broker = broker
+        # The recording keeps the reason ("waiting: ..."): it must say which broker.
+        self.message = self.reason = f"broker {broker}: {reason}"

@@ -41,6 +41,7 @@ from daemon.errors import (
     MinutesError,
     ModelError,
 )
+from daemon.executor import create_executor
 from daemon.files import (
     atomic_write_text,
     check_regular,
@@ -101,14 +102,16 @@ class Pipeline:
         self.diarizer = diarizer or create_diarizer(
             settings.diarizer.name, settings.diarizer.threads
         )
-        # With a diarizer, every chunk carries its voice embeddings and word times.
-        self.transcriber: Transcriber = (
-            EmbeddingTranscriber(transcriber, self.diarizer)
-            if self.diarizer.name != "none"
-            else transcriber
+        self.stop = stop or threading.Event()
+        # With a diarizer, every chunk carries its voice embeddings and word times; with the
+        # Celery executor, workers make both and the daemon only sends and collects.
+        embed = self.diarizer.name != "none"
+        self.executor = create_executor(settings, self.stop)
+        self.transcriber: Transcriber = self.executor.wrap(
+            EmbeddingTranscriber(transcriber, self.diarizer) if embed else transcriber,
+            embed=embed,
         )
         self.summarizer = summarizer
-        self.stop = stop or threading.Event()
         self.api = api
         self.hooks = Hooks(settings.hooks)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -120,13 +123,14 @@ class Pipeline:
             self.transcriber,
             self.stop,
             self._renewing(recording_id, progress),
+            self.executor,
         )
         plan_key = transcribe.plan_key()
         return [
             ProbeStage(self.settings, self.ledger),
             transcribe,
             DiarizeStage(self.settings, self.ledger, self.diarizer, plan_key),
-            SummarizeStage(self.ledger, self.summarizer, plan_key),
+            SummarizeStage(self.ledger, self.summarizer, plan_key, self.settings.diarizer),
             RenderStage(self.settings, self.ledger, self.summarizer, self.hooks),
         ]
 
@@ -282,7 +286,10 @@ class Pipeline:
         if meeting_date is not None:
             self.ledger.update(recording_id, meeting_date=meeting_date)
         stored = self._stored(recording_id)
-        job = SummarizeStage(self.ledger, self.summarizer, stored.row.plan_key or "").run(stored)
+        summarize = SummarizeStage(
+            self.ledger, self.summarizer, stored.row.plan_key or "", self.settings.diarizer
+        )
+        job = summarize.run(stored)
         render = RenderStage(self.settings, self.ledger, self.summarizer, self.hooks)
         return render.render(job, job.row.processing_s or 0.0)
 
@@ -323,7 +330,9 @@ class Pipeline:
         return self._transcribe_stage().chunking()
 
     def _transcribe_stage(self) -> TranscribeStage:
-        return TranscribeStage(self.settings, self.ledger, self.transcriber, self.stop)
+        return TranscribeStage(
+            self.settings, self.ledger, self.transcriber, self.stop, executor=self.executor
+        )
 
     # Filing -----------------------------------------------------------------------------------
 

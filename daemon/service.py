@@ -32,6 +32,7 @@ from daemon.watch import InboxWatcher
 if TYPE_CHECKING:
     from daemon.api.client import ApiClient
     from daemon.batch import BatchRunner
+    from daemon.metrics import MetricsServer
 
 log = logging.getLogger("daemon.service")
 
@@ -62,6 +63,11 @@ class Service:
 
             self.batches = BatchRunner(self.pipeline.api)
         self._next_poll = 0.0
+        self.metrics: MetricsServer | None = None
+        if settings.metrics.port is not None:
+            from daemon.metrics import MetricsServer
+
+            self.metrics = MetricsServer(settings.metrics, ledger, settings.openai)
 
     def enqueue(self, path: Path) -> None:
         with self._lock:
@@ -82,6 +88,8 @@ class Service:
             if row.path.exists():
                 log.info("resuming recording #%d %s", row.id, row.path.name)
                 self.enqueue(row.path)
+        if self.metrics is not None:
+            self.metrics.start()  # first: a port in use stops the daemon before it takes work
         self.watcher.start()
         self.scheduler.start()
         try:
@@ -99,6 +107,8 @@ class Service:
         finally:
             self.scheduler.stop()
             self.watcher.stop()
+            if self.metrics is not None:
+                self.metrics.stop()
             log.info("stopped")
 
     def _handle(self, path: Path) -> None:

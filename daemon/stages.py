@@ -41,13 +41,14 @@ from daemon import actions, failpoints
 from daemon.audio import AudioInfo, decode_blocks, probe, recorded_at, split_at_pauses
 from daemon.config import Settings
 from daemon.diarize.roster import prompt_hint, roster_for
+from daemon.executor import Executor
 from daemon.hooks import Hooks
 from daemon.ledger import Ledger, RecordingRow
 from daemon.merge import merge
 from daemon.models import ChunkTranscript, Recording, Report, Speaker, Transcript
 from daemon.render import Renderer, ReportInput, sidecar_paths
 from daemon.search import index_recording
-from daemon.sections import ChunkingSettings
+from daemon.sections import ChunkingSettings, DiarizerSettings
 from daemon.summarize import Summarizer, summarize
 from daemon.summarize.schema import Summary
 from daemon.summarize.text import from_transcript
@@ -132,12 +133,17 @@ class TranscribeStage:
         transcriber: Transcriber,
         stop: threading.Event,
         progress: ProgressFn | None = None,
+        executor: Executor | None = None,
     ) -> None:
+        from daemon.executor.local import LocalExecutor
+
         self.settings = settings
         self.ledger = ledger
         self.transcriber = transcriber
         self.stop = stop
         self.progress = progress
+        # Where the chunks are transcribed; ``transcriber`` is already the executor's wrapper.
+        self.executor = executor or LocalExecutor(settings.executor.carry_prompt)
 
     def applies(self, job: Job) -> bool:
         return True
@@ -164,15 +170,17 @@ class TranscribeStage:
             language=None if configured == "auto" else configured,
             hint=prompt_hint(self.settings.transcriber.initial_prompt, roster),
             total_seconds=info.duration,
+            carry_previous=self.executor.carries_previous_text,
         )
-        chunks = transcribe_chunks(
-            self.transcriber,
-            split_at_pauses(decode_blocks(info), self.chunking()),
-            chunk_job,
-            on_done=lambda result: self._checkpoint(job.id, plan_key, result),
-            stop=self.stop,
-            progress=self.progress,
-        )
+        with self.executor.recording(job.row.sha256 or f"id{job.id}", plan_key):
+            chunks = transcribe_chunks(
+                self.transcriber,
+                split_at_pauses(decode_blocks(info), self.chunking()),
+                chunk_job,
+                on_done=lambda result: self._checkpoint(job.id, plan_key, result),
+                stop=self.stop,
+                progress=self.progress,
+            )
         transcript = merge(chunks, _duration(info, chunks), self.transcriber.provenance())
         self.ledger.save_transcript(job.id, transcript)
         return replace(job, transcript=transcript)
@@ -184,12 +192,15 @@ class TranscribeStage:
     def plan_key(self) -> str:
         """Checkpoints are valid only for the chunking and transcriber that made them."""
         provenance = self.transcriber.provenance()
-        plan = {
+        plan: dict[str, object] = {
             "chunking": self.chunking().model_dump(),
             "backend": provenance.backend,
             "model": provenance.model,
             "options": provenance.options,
         }
+        if not self.executor.carries_previous_text:
+            # Only when off, so that the default's checkpoints keep their keys.
+            plan["previous_text"] = False
         return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:16]
 
     def chunking(self) -> ChunkingSettings:
@@ -207,10 +218,17 @@ class SummarizeStage:
 
     name = "summarize"
 
-    def __init__(self, ledger: Ledger, summarizer: Summarizer | None, plan_key: str) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        summarizer: Summarizer | None,
+        plan_key: str,
+        diarizer: DiarizerSettings | None = None,
+    ) -> None:
         self.ledger = ledger
         self.summarizer = summarizer
         self.plan_key = plan_key
+        self.diarizer = diarizer  # for the roster: its names are attendees too
 
     def applies(self, job: Job) -> bool:
         return True
@@ -229,7 +247,9 @@ class SummarizeStage:
         utterances = from_transcript(transcript)
         day = self.meeting_date(job)
         summary = with_speakers_as_attendees(
-            summarize(self.summarizer, utterances, day), transcript.speakers
+            summarize(self.summarizer, utterances, day),
+            transcript.speakers,
+            roster_for(self.diarizer, job.row.path) if self.diarizer else (),
         )
         actions.record(self.ledger, job.id, day, summary, utterances)
         index_recording(self.ledger, job.id, transcript, summary)
@@ -240,7 +260,10 @@ class SummarizeStage:
                 provenance["backend"],
                 provenance["model"],
                 provenance["prompt_version"],
-                provenance["options"],
+                # Whether the text was redacted before it left: the report's front matter says it.
+                {**provenance["options"], "redaction": provenance["redaction"]}
+                if "redaction" in provenance
+                else provenance["options"],
             )
         # The summary is the checkpoint, so it is written last: the ledger records above are
         # replaced as a whole if a crash makes this stage run again.
@@ -303,6 +326,9 @@ class RenderStage:
                 summarizer=self._summarizer_label(job.id) if summary else "none",
                 summary=summary,
                 cost_usd=self.ledger.recording_cost(job.id),
+                api_calls=tuple(self.ledger.api_calls(job.id)),
+                summary_provenance=self.ledger.summary_provenance(job.id),
+                roster=roster_for(self.settings.diarizer, job.row.path),
             ),
         )
         self.ledger.save_report(job.id, report, elapsed)
@@ -314,6 +340,9 @@ class RenderStage:
                 "decisions": len(summary.decisions),
             }
         self.hooks.delivered("report", report.markdown, details)
+        from daemon.search.index import index_report  # passages for search and ask (issue 13)
+
+        index_report(self.settings, self.ledger, job.id, job.need_transcript(), summary)
         return report
 
     def _summarizer_label(self, recording_id: int) -> str:
@@ -325,16 +354,22 @@ class RenderStage:
         return f"{stored['backend']} {stored['model']} (prompt {stored['prompt_version']})"
 
 
-def with_speakers_as_attendees(summary: Summary, speakers: tuple[Speaker, ...]) -> Summary:
-    """When voices were told apart, the attendees are the people who spoke, by name.
+def with_speakers_as_attendees(
+    summary: Summary, speakers: tuple[Speaker, ...], roster: tuple[str, ...] = ()
+) -> Summary:
+    """When voices were told apart, the attendees are the people who spoke, by name, and the roster.
 
     A summarizer guesses attendees from the words ("Thanks, Leo"), and ASR gives it capitalised
     non-names to guess from; the diarized speakers are what actually happened. A voice nobody
     named is left out ("Speaker 2" is not a person's name); the report's Speakers line shows it.
+    The roster is who was expected: someone on it who said nothing was still there to listen.
     """
-    if not speakers:
+    if not speakers and not roster:
         return summary
-    return summary.model_copy(update={"attendees": [s.name for s in speakers if s.name]})
+    names = [s.name for s in speakers if s.name] if speakers else list(summary.attendees)
+    known = {name.casefold() for name in names}
+    names += [name for name in roster if name.casefold() not in known]
+    return summary.model_copy(update={"attendees": names})
 
 
 def _probe(settings: Settings, path: Path) -> AudioInfo:
