@@ -288,3 +288,17 @@ def test_a_processed_recording_gets_passages_embedded_when_its_report_is_made(
     assert passages and total == embedded == len(passages)
     assert all(p.report == outcome.report for p in passages.values())
     assert "budget review" in best.passage.text.lower()
+
+
+def test_local_embedding_batches_are_bounded_by_attention_size_not_only_by_rows() -> None:
+    from daemon.embed.local import MAX_ATTENTION_CELLS, _batches
+
+    lengths = [10] * 40 + [256] * 6
+    batches = _batches(range(len(lengths)), lengths, 32)
+    assert [len(b) for b in batches[:2]] == [32, 8]  # short passages: the row limit
+    for batch in batches:
+        assert (
+            len(batch) * max(lengths[i] for i in batch) ** 2 <= MAX_ATTENTION_CELLS
+            or len(batch) == 1
+        )
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))

