@@ -158,9 +158,7 @@ def summarize_command(
     **params: Any,
 ) -> None:
     """Summarize a transcript text file (lines 'Name: text'), or a processed recording again."""
-    if summarizer_name:
-        params["assignments"] = (*params["assignments"], f"summarizer.name={summarizer_name}")
-    settings = settings_from(params)
+    settings = settings_from(params, summarizer_name)
     setup_logging(settings, params["verbose"], quiet_default=True)
     day = meeting_date.date() if meeting_date else None
     if (file is None) == (recording_id is None):

@@ -33,9 +33,7 @@ def eval_command(
     **params: Any,
 ) -> None:
     """Score the summarizer on GOLD_DIR (<id>.txt scripts with <id>.gold.json annotations)."""
-    if summarizer_name:
-        params["assignments"] = (*params["assignments"], f"summarizer.name={summarizer_name}")
-    settings = settings_from(params)
+    settings = settings_from(params, summarizer_name)
     setup_logging(settings, params["verbose"], quiet_default=True)
     from daemon.evaluate import report
 
@@ -46,7 +44,7 @@ def eval_command(
         )
         return
     # The command line's other options apply to both; only the config file differs.
-    second = _evaluate(gold_dir, settings_from({**params, "config_file": against}))
+    second = _evaluate(gold_dir, settings_from({**params, "config_file": against}, summarizer_name))
     click.echo(
         json.dumps(report.comparison_json(first, second), indent=2)
         if as_json

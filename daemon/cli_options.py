@@ -40,7 +40,8 @@ def settings_options(func: F) -> F:
     return func
 
 
-def settings_from(params: dict[str, Any]) -> Settings:
+def settings_from(params: dict[str, Any], summarizer: str | None = None) -> Settings:
+    """Settings from the common options; ``summarizer`` (a --summarizer flag) wins over --set."""
     overrides: dict[str, Any] = {}
     for key, name in (
         ("inbox", "inbox"), ("outbox", "outbox"), ("state_dir", "state_dir"),
@@ -53,6 +54,8 @@ def settings_from(params: dict[str, Any]) -> Settings:
         if not sep:
             raise ConfigError(f"--set takes KEY=VALUE, got {assignment!r}")
         overrides[key.strip()] = parse_value(value.strip())
+    if summarizer:
+        overrides["summarizer.name"] = summarizer
     return load_settings(params.get("config_file"), overrides)
 
 
