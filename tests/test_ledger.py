@@ -271,3 +271,38 @@ def test_no_daemon_module_outside_the_ledger_writes_sql() -> None:
         if "ledger" not in path.relative_to(daemon).parts and raw.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_processes_opening_a_new_ledger_at_once_all_get_the_latest_schema(
+    tmp_path: Path,
+) -> None:
+    # Two `minutes process` started together both find a ledger without tables; each must
+    # see the other's migrations rather than apply them a second time.
+    go = tmp_path / "go"
+    opener = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from daemon.ledger import Ledger\n"
+        "while not Path(sys.argv[1]).exists():\n"
+        "    time.sleep(0.001)\n"
+        "with Ledger(Path(sys.argv[2])) as ledger:\n"
+        "    print(ledger.schema_version)\n"
+    )
+    for trial in range(3):
+        path = tmp_path / f"l{trial}.db"
+        go.unlink(missing_ok=True)
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", opener, str(go), str(path)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        time.sleep(1.0)  # every opener is waiting for the same moment
+        go.touch()
+        for run in runs:
+            out, err = run.communicate(timeout=60)
+            assert run.returncode == 0, err
+            assert int(out) == len(MIGRATIONS)

@@ -363,6 +363,10 @@ class Database:
         return int(self.query("SELECT MAX(version) FROM schema_migrations")[0][0])
 
     def _migrate(self) -> None:
+        # Reading the version and applying what is missing share one write transaction: two
+        # processes opening a new ledger together would otherwise both read version 0 and the
+        # second would apply the first's migrations again ("duplicate column name").
+        applied: list[int] = []
         with self.tx() as db:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations "
@@ -371,14 +375,15 @@ class Database:
             (current,) = db.execute(
                 "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
             ).fetchone()
-        if current > len(MIGRATIONS):
-            raise LedgerError(
-                f"ledger {self.path} is at schema {current}, newer than this Minutes "
-                f"({len(MIGRATIONS)}); upgrade Minutes"
-            )
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            with self.tx() as db:
+            if current > len(MIGRATIONS):
+                raise LedgerError(
+                    f"ledger {self.path} is at schema {current}, newer than this Minutes "
+                    f"({len(MIGRATIONS)}); upgrade Minutes"
+                )
+            for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in filter(str.strip, script.split(";")):
                     db.execute(statement)
                 db.execute("INSERT INTO schema_migrations VALUES (?, ?)", (version, now()))
+                applied.append(version)
+        for version in applied:
             log.info("ledger migrated to schema %d", version)
