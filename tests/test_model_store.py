@@ -96,13 +96,28 @@ def test_a_model_nobody_has_is_left_to_faster_whisper_to_download(tmp_path: Path
     assert _resolve_in_subprocess("tiny", tmp_path) == "tiny"
 
 
-def _resolve_in_subprocess(name: str, tmp_path: Path) -> str:
+def test_a_folder_named_like_the_model_in_the_working_directory_does_not_shadow_it(
+    tmp_path: Path,
+) -> None:
+    # Someone runs `minutes process` from a folder that has a sub-folder called "base".
+    work = tmp_path / "work"
+    (work / "base").mkdir(parents=True)
+    path = _resolve_in_subprocess("base", tmp_path, cwd=work)
+    assert path == str(tmp_path / "models" / "faster-whisper-base")
+
+
+def _resolve_in_subprocess(name: str, tmp_path: Path, cwd: Path | None = None) -> str:
     env = dict(os.environ, HF_HUB_CACHE=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
     code = (
         "from pathlib import Path; from daemon.transcribe.model_store import resolve_model;"
         f"print(resolve_model({name!r}, Path({str(tmp_path / 'models')!r})))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.strip().splitlines()[-1]

@@ -27,11 +27,12 @@ from typing import Any
 
 from daemon.ledger.api_calls import ApiCall, ApiPauseRow, ApiStore
 from daemon.ledger.batches import BatchItem, BatchStore
-from daemon.ledger.db import MIGRATIONS, Database
+from daemon.ledger.db import Database
 from daemon.ledger.digests import DigestStore, ReportedMeeting
 from daemon.ledger.metrics import MetricsStore
 from daemon.ledger.passages import PassageStore
 from daemon.ledger.recordings import STATES, Lease, RecordingRow, RecordingStore, State
+from daemon.ledger.schema import MIGRATIONS
 from daemon.ledger.search import Hit, SearchStore
 from daemon.ledger.speakers import SpeakerStore, VoiceProfile
 from daemon.ledger.summaries import MeetingItem, SummaryStore, TrackedItem

@@ -44,7 +44,9 @@ def default_model_dir() -> Path:
 def resolve_model(name: str, model_dir: Path | None = None) -> str:
     """A local model folder for ``name``, or ``name`` itself when only a download can provide it."""
     explicit = Path(name).expanduser()
-    if explicit.is_dir():
+    # A bare name ("base") is a model name even when the working directory happens to hold a
+    # folder of that name; it is taken as a folder only if it holds a model or reads as a path.
+    if explicit.is_dir() and ((explicit / "model.bin").is_file() or _reads_as_path(name)):
         if not (explicit / "model.bin").is_file():
             raise ModelError(name, f"folder {explicit} has no model.bin (not a CTranslate2 model)")
         return str(explicit)
@@ -60,6 +62,10 @@ def resolve_model(name: str, model_dir: Path | None = None) -> str:
             )
     log.warning("model %s: not available locally; faster-whisper will download it", name)
     return name
+
+
+def _reads_as_path(name: str) -> bool:
+    return "/" in name or os.sep in name or name.startswith(("~", "."))
 
 
 def _from_hf_cache(name: str) -> str | None:
