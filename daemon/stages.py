@@ -181,6 +181,8 @@ class TranscribeStage:
                 stop=self.stop,
                 progress=self.progress,
             )
+        # Every chunk is done: the later stages need neither Whisper nor the voice model.
+        self.transcriber.release()
         transcript = merge(chunks, _duration(info, chunks), self.transcriber.provenance())
         self.ledger.save_transcript(job.id, transcript)
         return replace(job, transcript=transcript)

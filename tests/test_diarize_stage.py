@@ -61,6 +61,25 @@ def test_speakers_are_named_from_introductions_and_address_and_shown_in_every_ou
     assert {line.split()[7] for line in rttm} == {"Maria", "Oliver"}
 
 
+def test_the_models_are_let_go_once_the_chunks_are_done_and_come_back_for_the_next_recording(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    # The stages after transcription load spaCy and the passage embedder; Whisper and the voice
+    # graph held beside them took a 3-hour recording over its memory bar.
+    from daemon.diarize import embeddings
+    from daemon.transcribe import local
+
+    settings = make_settings()
+    transcriber.load()
+    first, _ = process(settings, transcriber, drop("diarize_names", tmp_path))
+    assert local._load.cache_info().currsize == 0
+    assert embeddings._session.cache_info().currsize == 0
+    second, transcript = process(settings, transcriber, drop("diarize_again", tmp_path))
+    assert second.recording_id != first.recording_id
+    assert len(transcript.speakers) == 2  # both models were loaded again and did their work
+    assert local._load.cache_info().currsize == 0
+
+
 def test_who_commits_owns_the_action_item(
     make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
 ) -> None:
@@ -89,6 +108,9 @@ class PromptRecorder:
 
     def load(self) -> None:
         self.inner.load()
+
+    def release(self) -> None:
+        self.inner.release()
 
     def provenance(self) -> Provenance:
         return self.inner.provenance()

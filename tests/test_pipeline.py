@@ -230,6 +230,9 @@ class StopAfterFirstChunk:
     def load(self) -> None:
         self.inner.load()
 
+    def release(self) -> None:
+        self.inner.release()
+
     def provenance(self) -> Provenance:
         return self.inner.provenance()
 

@@ -94,6 +94,10 @@ class Diarizer(Protocol):
         """Verify and load the embedding model now; raise ``ModelError`` if it cannot be."""
         ...
 
+    def release(self) -> None:
+        """Free the embedding model until a chunk needs it again (clustering does not)."""
+        ...
+
     def identity(self) -> dict[str, object]: ...
 
     def embed_chunk(
@@ -155,6 +159,11 @@ class LocalDiarizer:
         from daemon.diarize.embeddings import load
 
         load(self.threads)
+
+    def release(self) -> None:
+        from daemon.diarize.embeddings import release
+
+        release()
 
     def identity(self) -> dict[str, object]:
         from daemon.diarize.embeddings import MODEL_SHA256
@@ -231,6 +240,9 @@ class NoDiarizer:
     name: str = "none"
 
     def load(self) -> None:
+        pass
+
+    def release(self) -> None:
         pass
 
     def identity(self) -> dict[str, object]:

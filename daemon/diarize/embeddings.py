@@ -120,6 +120,11 @@ def load(threads: int = 1) -> None:
     _session(threads)
 
 
+def release() -> None:
+    """Drop the loaded graph (about 90 MB with onnxruntime's buffers); the next use reloads it."""
+    _session.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _session(threads: int) -> Any:
     import onnxruntime as ort  # type: ignore[import-untyped]

@@ -48,6 +48,10 @@ class EmbeddingTranscriber:
         self.inner.load()
         self.diarizer.load()
 
+    def release(self) -> None:
+        self.inner.release()
+        self.diarizer.release()
+
     def provenance(self) -> Provenance:
         inner = self.inner.provenance()
         # Part of the plan key: chunks made without words or embeddings are not reused.

@@ -167,6 +167,9 @@ class CeleryTranscriber:
     def word_times(self) -> bool:
         return self.inner.word_times
 
+    def release(self) -> None:
+        self.inner.release()
+
     def load(self) -> None:
         """Check the broker now; a broker that is down is reported, and recordings wait."""
         try:

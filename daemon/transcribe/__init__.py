@@ -46,6 +46,11 @@ class Transcriber(Protocol):
         """Make the backend ready now (load its model); raise ``ModelError`` if it cannot be."""
         ...
 
+    def release(self) -> None:
+        """Free the model's memory until a chunk needs it again (a recording's later stages
+        do not, and they load models of their own)."""
+        ...
+
     def provenance(self) -> Provenance:
         """The backend, model and options that make this transcriber's output what it is."""
         ...

@@ -114,6 +114,9 @@ class OpenAITranscriber:
     def load(self) -> None:
         """Nothing to load: the model is the server's."""
 
+    def release(self) -> None:
+        """Nothing to free."""
+
     @property
     def max_chunk_seconds(self) -> float | None:
         """The longest chunk this model takes, and that fits the upload limit when encoded."""
