@@ -5,8 +5,9 @@ The collector keeps no counters: every number is computed from the ledger when `
 scraped (``daemon/ledger/metrics.py`` holds the queries), so nothing else in the daemon has to
 report to it, the numbers survive a restart, and ``minutes process`` runs are counted too.
 
-Stage durations come from the checkpoints of each done recording's last run: ``transcribe`` is
-the chunk loop's own per-chunk timing, summed; ``merge`` (or ``diarize``, which includes the
+Stage durations come from the checkpoints of each done recording's last run: ``probe`` is timed
+by the probe stage and stored with the recording; ``transcribe`` is the chunk loop's own
+per-chunk timing, summed; ``merge`` (or ``diarize``, which includes the
 merge) runs from the last chunk to the saved transcript; ``summarize`` from the transcript to
 the summary; ``render`` from the summary (or transcript) to the report. An interval counts only
 when both its ends lie inside the last run, so time spent stopped between a crash and a resume,
@@ -60,6 +61,8 @@ def is_retried(status: str) -> bool:
 def stage_seconds(run: RunTimes) -> dict[str, float]:
     """The stages of ``run`` whose duration the ledger's checkpoints pin down."""
     stages: dict[str, float] = {}
+    if run.probe_s is not None:
+        stages["probe"] = run.probe_s
     if run.transcribe_s > 0:
         stages["transcribe"] = run.transcribe_s
 

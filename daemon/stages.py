@@ -115,9 +115,12 @@ class ProbeStage:
         return replace(job, recording=_recording(row, row.recorded_at, row.duration))
 
     def run(self, job: Job) -> Job:
+        began = time.monotonic()
         info = _probe(self.settings, job.row.path)
         when = recorded_at(info)
-        self.ledger.update(job.id, recorded_at=when, duration=info.duration)
+        self.ledger.update(
+            job.id, recorded_at=when, duration=info.duration, probe_s=time.monotonic() - began
+        )
         return replace(job, recording=_recording(job.row, when, info.duration))
 
 

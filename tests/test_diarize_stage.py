@@ -122,6 +122,35 @@ class PromptRecorder:
         return self.inner.transcribe(chunk, language=language, prompt=prompt, words=words)
 
 
+class GraphWatcher(PromptRecorder):
+    """The real transcriber, noting whether the voice graph is resident as each chunk starts."""
+
+    def __init__(self, inner: LocalTranscriber) -> None:
+        super().__init__(inner)
+        self.graph_loaded: list[bool] = []
+
+    def transcribe(
+        self, chunk: Chunk, *, language: str | None, prompt: str, words: bool = False
+    ) -> ChunkTranscript:
+        from daemon.diarize import embeddings
+
+        self.graph_loaded.append(embeddings.loaded())
+        return super().transcribe(chunk, language=language, prompt=prompt, words=words)
+
+
+def test_the_voice_graph_is_not_resident_while_a_chunk_is_transcribed(
+    make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
+) -> None:
+    # Its buffers under Whisper's decoding were the 3-hour recording's peak over the bar.
+    settings = make_settings(**{"chunking.max_seconds": 10, "chunking.search_seconds": 3})
+    watcher = GraphWatcher(transcriber)
+    _, transcript = process(settings, watcher, drop("diarize_names", tmp_path))
+
+    assert len(watcher.graph_loaded) >= 2
+    assert not any(watcher.graph_loaded)
+    assert len(transcript.speakers) == 2  # embedded chunk by chunk all the same
+
+
 def test_a_roster_beside_the_recording_primes_the_transcriber_and_bounds_the_names(
     make_settings: Any, transcriber: LocalTranscriber, tmp_path: Path
 ) -> None:

@@ -112,7 +112,7 @@ def test_the_daemon_serves_metrics_on_loopback_after_processing_a_recording(
     stage = "minutes_stage_duration_seconds"
     assert value(samples, f"{stage}_count", stage="transcribe") == 1
     assert value(samples, f"{stage}_sum", stage="transcribe") == pytest.approx(transcribed)
-    for later in ("diarize", "summarize", "render"):
+    for later in ("probe", "diarize", "summarize", "render"):
         assert value(samples, f"{stage}_count", stage=later) == 1
         assert 0 <= value(samples, f"{stage}_sum", stage=later) < row.processing_s
     assert value(samples, f"{stage}_bucket", stage="transcribe", le="+Inf") == 1
@@ -148,20 +148,20 @@ def test_stage_durations_count_only_intervals_inside_the_last_run() -> None:
 
     run = RunTimes(
         recording_id=1, duration=600.0, processing_s=90.0, run_start=at(0), run_end=at(90),
-        transcribe_s=60.0, last_chunk_at=at(61), transcript_at=at(70), diarized=True,
+        probe_s=0.25, transcribe_s=60.0, last_chunk_at=at(61), transcript_at=at(70), diarized=True,
         summary_at=at(85), report_at=at(89),
     )  # fmt: skip
-    assert stage_seconds(run) == {"transcribe": 60.0, "diarize": 9.0, "summarize": 15.0,
-                                  "render": 4.0}  # fmt: skip
+    assert stage_seconds(run) == {"probe": 0.25, "transcribe": 60.0, "diarize": 9.0,
+                                  "summarize": 15.0, "render": 4.0}  # fmt: skip
     # Resumed after a crash: the chunks and the transcript are from the run before, so only
-    # the chunk timings and what happened after the restart count; a later re-summary
-    # (after "done") is not a slow render.
+    # the probe's and the chunks' own timings and what happened after the restart count; a
+    # later re-summary (after "done") is not a slow render.
     resumed = RunTimes(
         recording_id=1, duration=600.0, processing_s=20.0, run_start=at(3600),
-        run_end=at(3620), transcribe_s=60.0, last_chunk_at=at(61), transcript_at=at(70),
-        diarized=False, summary_at=at(3610), report_at=at(4000),
+        run_end=at(3620), probe_s=0.25, transcribe_s=60.0, last_chunk_at=at(61),
+        transcript_at=at(70), diarized=False, summary_at=at(3610), report_at=at(4000),
     )  # fmt: skip
-    assert stage_seconds(resumed) == {"transcribe": 60.0}
+    assert stage_seconds(resumed) == {"probe": 0.25, "transcribe": 60.0}
 
 
 def test_digest_runs_and_a_paused_api_are_counted_without_a_server(ledger: Ledger) -> None:

@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from daemon.heap import give_back
+
 log = logging.getLogger("daemon.diarize.embeddings")
 
 SAMPLE_RATE = 16_000
@@ -123,17 +125,27 @@ def load(threads: int = 1) -> None:
 def release() -> None:
     """Drop the loaded graph (about 90 MB with onnxruntime's buffers); the next use reloads it."""
     _session.cache_clear()
+    give_back()
+
+
+def loaded() -> bool:
+    return _session.cache_info().currsize > 0
+
+
+@lru_cache(maxsize=1)
+def _verified() -> None:
+    verify_model()  # hashing 28 MB once per process is enough: the graph is reloaded per chunk
 
 
 @lru_cache(maxsize=1)
 def _session(threads: int) -> Any:
     import onnxruntime as ort  # type: ignore[import-untyped]
 
-    verify_model()
+    _verified()
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    log.info("loading CAM++ embedding graph (%d threads)", threads)
+    log.debug("loading CAM++ embedding graph (%d threads)", threads)
     return ort.InferenceSession(str(MODEL_PATH), options, providers=["CPUExecutionProvider"])
 
 

@@ -22,6 +22,7 @@ class RunTimes:
     processing_s: float | None
     run_start: datetime | None  # the last "processing" event
     run_end: datetime | None  # the last "done" event
+    probe_s: float | None  # timed by the probe stage itself
     transcribe_s: float  # the chunk loop's own timings, summed over the recording's chunks
     last_chunk_at: datetime | None
     transcript_at: datetime | None  # saved by merge, saved again by diarize
@@ -59,7 +60,7 @@ class MetricsStore:
 
     def done_runs(self) -> list[RunTimes]:
         rows = self._db.query(
-            "SELECT r.id, r.duration, r.processing_s, "
+            "SELECT r.id, r.duration, r.processing_s, r.probe_s, "
             "(SELECT MAX(at) FROM events e WHERE e.recording_id = r.id "
             " AND e.kind = 'processing') AS run_start, "
             "(SELECT MAX(at) FROM events e WHERE e.recording_id = r.id "
@@ -78,6 +79,7 @@ class MetricsStore:
             RunTimes(
                 recording_id=int(r["id"]), duration=r["duration"], processing_s=r["processing_s"],
                 run_start=parse_time(r["run_start"]), run_end=parse_time(r["run_end"]),
+                probe_s=r["probe_s"],
                 transcribe_s=float(r["transcribe_s"]),
                 last_chunk_at=parse_time(r["last_chunk_at"]),
                 transcript_at=parse_time(r["transcript_at"]), diarized=bool(r["diarized"]),

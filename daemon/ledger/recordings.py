@@ -161,7 +161,7 @@ class RecordingStore:
     def update(self, recording_id: int, **fields: Any) -> None:
         allowed = {
             "path", "recorded_at", "duration", "stage", "error", "plan_key", "processing_s",
-            "meeting_date",
+            "meeting_date", "probe_s",
         }  # fmt: skip
         self._db.update_row("recordings", "id", recording_id, allowed, fields)
 

@@ -253,4 +253,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX passage_vectors_model ON passage_vectors(model)
     """,
+    # Metrics (issue 13): how long opening the container took; no checkpoint time pins it down.
+    """
+    ALTER TABLE recordings ADD COLUMN probe_s REAL
+    """,
 )

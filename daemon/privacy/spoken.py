@@ -14,13 +14,25 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from daemon.privacy.spoken_email import spoken_emails
+
 __all__ = ["Rewrite", "Rewritten", "rewrite"]
 
 DIGIT_WORDS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
 }  # fmt: skip
+# Numbers said in pairs ("six, twelve, thirty four" in France) and "one eight hundred".
+TEENS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}  # fmt: skip
+TENS = {
+    "twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6", "seventy": "7",
+    "eighty": "8", "ninety": "9",
+}  # fmt: skip
 REPEATS = {"double": 2, "triple": 3}
+EXTENSIONS = {"extension", "ext", "x"}
 # Words and marks that separate groups of a spoken number ("five five five, one two three").
 GROUP_BREAKS = {",", "-", "dash", "hyphen"}
 DOTS = {"dot", "point"}
@@ -29,23 +41,6 @@ DOTS = {"dot", "point"}
 MIN_DIGITS = 6
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
-_LABEL = r"[a-z0-9](?:[a-z0-9_\-]*[a-z0-9])?"
-_LOCAL_JOIN = (
-    r"(?:\s*\.\s*|\s+(?:dot|period)\s+|\s*(?:_|\s+underscore\s+)\s*|\s+(?:dash|hyphen)\s+)"
-)
-_DOMAIN_JOIN = r"(?:\s*\.\s*|\s+dot\s+)"
-_SPOKEN_EMAIL = re.compile(
-    rf"\b(?P<local>{_LABEL}(?:{_LOCAL_JOIN}{_LABEL})*)\s*(?:\s+at\s+|@)\s*"
-    # Not followed by another "at": in "reach me at john dot smith at acme dot com" the
-    # address starts at "john".
-    rf"(?P<domain>{_LABEL}(?:{_DOMAIN_JOIN}{_LABEL})*{_DOMAIN_JOIN}[a-z]{{2,}})\b(?!\s+at\s)",
-    re.IGNORECASE,
-)
-_JOINS = (
-    (re.compile(r"\s+(?:dot|period)\s+|\s*\.\s*", re.IGNORECASE), "."),
-    (re.compile(r"\s+underscore\s+|\s*_\s*", re.IGNORECASE), "_"),
-    (re.compile(r"\s+(?:dash|hyphen)\s+", re.IGNORECASE), "-"),
-)
 
 
 @dataclass(frozen=True)
@@ -108,15 +103,11 @@ def rewrite(text: str) -> Rewritten:
 
 
 def _emails(text: str) -> Iterator[Rewrite]:
-    for match in _SPOKEN_EMAIL.finditer(text):
-        said = match.group()
-        if "@" in said and not re.search(r"\s(?:dot|underscore|dash|hyphen)\s", said, re.I):
+    for email in spoken_emails(text):
+        said = text[email.start : email.end]
+        if "@" in said and not re.search(r"\s(?:dot|underscore|dash|hyphen|plus)\s", said, re.I):
             continue  # written the usual way: Presidio's e-mail recognizer reads it as it is
-        local, domain = match.group("local"), match.group("domain")
-        for pattern, mark in _JOINS:
-            local = pattern.sub(mark, local)
-            domain = pattern.sub(mark, domain)
-        yield Rewrite(match.start(), match.end(), f"{local}@{domain}".lower())
+        yield Rewrite(email.start, email.end, email.written)
 
 
 def _numbers(text: str) -> Iterator[Rewrite]:
@@ -148,17 +139,30 @@ def _run_from(tokens: list[tuple[int, int, str]], index: int) -> tuple[Rewrite |
     while i < len(tokens):
         word = tokens[i][2]
         lower = word.lower()
+        said = _number_word(tokens, i)
         if lower in REPEATS and _next_is_digit(tokens, i):
             current += _digit(tokens[i + 1][2]) * REPEATS[lower]
             spoken, end, i = True, tokens[i + 1][1], i + 2
         elif word.isdigit():
             parts += [current, word] if current else [word]
             current, end, i = "", tokens[i][1], i + 1
-        elif _digit(word):
-            current += _digit(word)
-            spoken, end, i = True, tokens[i][1], i + 1
+        elif said is not None:
+            current += said[0]
+            spoken, end, i = True, tokens[said[1] - 1][1], said[1]
+        elif lower == "hundred" and current:
+            current += "00"  # "one eight hundred": 1800
+            end, i = tokens[i][1], i + 1
+        elif lower in EXTENSIONS and [*parts, current] != [""] and _next_is_digit(tokens, i):
+            # "extension two one four" belongs to the number before it: "... ext 214".
+            parts += [current, "ext"] if current else ["ext"]
+            current, i = "", i + 1
         elif (lower in GROUP_BREAKS or lower in DOTS) and [*parts, current] != [""]:
-            if not (_next_is_digit(tokens, i) or _next_is_repeat(tokens, i)):
+            extension = (
+                i + 1 < len(tokens)
+                and tokens[i + 1][2].lower() in EXTENSIONS
+                and _next_is_digit(tokens, i + 1)
+            )  # "..., extension two one four"
+            if not (_next_is_digit(tokens, i) or _next_is_repeat(tokens, i) or extension):
                 break
             if current:
                 parts.append(current)
@@ -173,14 +177,35 @@ def _run_from(tokens: list[tuple[int, int, str]], index: int) -> tuple[Rewrite |
         parts.append(current)
     if not parts:
         return None
-    digits = sum(len(p) for p in parts if p != ".")
-    if not spoken or digits < MIN_DIGITS:
+    digits = sum(len(p) for p in parts if p.isdigit())
+    # Four groups joined by dots are an address ("ten dot zero dot zero dot five") even short.
+    if not spoken or (digits < MIN_DIGITS and parts.count(".") != 3):
         return None, i
     return Rewrite(tokens[index][0], end, prefix + _written(parts)), i
 
 
+def _number_word(tokens: list[tuple[int, int, str]], i: int) -> tuple[str, int] | None:
+    """The digits said by the word(s) at ``tokens[i]`` ("five", "twelve", "thirty four") and
+    the index after them; None if it is not a spoken number."""
+    word = tokens[i][2]
+    if word.isdigit():
+        return None  # written digits are groups of their own
+    lower = word.lower()
+    if lower in TEENS:
+        return TEENS[lower], i + 1
+    if lower in TENS:
+        unit = _digit(tokens[i + 1][2]) if i + 1 < len(tokens) else ""
+        if unit and unit != "0" and not tokens[i + 1][2].isdigit():
+            return TENS[lower] + unit, i + 2
+        return TENS[lower] + "0", i + 1
+    digit = _digit(word)
+    return (digit, i + 1) if digit else None
+
+
 def _next_is_digit(tokens: list[tuple[int, int, str]], i: int) -> bool:
-    return i + 1 < len(tokens) and bool(_digit(tokens[i + 1][2]))
+    return i + 1 < len(tokens) and (
+        bool(_digit(tokens[i + 1][2])) or tokens[i + 1][2].lower() in TEENS.keys() | TENS.keys()
+    )
 
 
 def _next_is_repeat(tokens: list[tuple[int, int, str]], i: int) -> bool:

@@ -11,7 +11,6 @@ no speech is not decoded at all, which is what stops the "You You You" of issue 
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import math
 import threading
@@ -21,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from daemon.errors import ModelError, TranscriptionError
+from daemon.heap import give_back
 from daemon.models import Chunk, ChunkTranscript, Provenance, Segment, Word
 from daemon.sections import TranscriberSettings
 from daemon.transcribe.features import blockwise_extractor
@@ -54,14 +54,6 @@ def _load(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
     return model
 
 
-@cache
-def _malloc_trim() -> Any:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
-        return None
-
-
 def _return_freed_memory() -> None:
     """Hand the heap pages freed by this chunk (or window) back to the system.
 
@@ -71,9 +63,7 @@ def _return_freed_memory() -> None:
     each 30 s window keeps the peak at one window's worth (see ``_trimming``); fixed malloc
     thresholds did the same but made transcription 58% slower.
     """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    give_back()
 
 
 def _trimming(segments: Iterable[Any]) -> Iterator[Any]:
