@@ -73,7 +73,7 @@ def test_the_models_are_let_go_once_the_chunks_are_done_and_come_back_for_the_ne
     transcriber.load()
     first, _ = process(settings, transcriber, drop("diarize_names", tmp_path))
     assert local._load.cache_info().currsize == 0
-    assert embeddings._session.cache_info().currsize == 0
+    assert not embeddings.loaded()
     second, transcript = process(settings, transcriber, drop("diarize_again", tmp_path))
     assert second.recording_id != first.recording_id
     assert len(transcript.speakers) == 2  # both models were loaded again and did their work

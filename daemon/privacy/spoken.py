@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from daemon.privacy.rewrites import Rewrite
 from daemon.privacy.spoken_email import spoken_emails
 
 __all__ = ["Rewrite", "Rewritten", "rewrite"]
@@ -31,6 +32,7 @@ TENS = {
     "twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6", "seventy": "7",
     "eighty": "8", "ninety": "9",
 }  # fmt: skip
+_PAIR_WORDS = TEENS.keys() | TENS.keys()
 REPEATS = {"double": 2, "triple": 3}
 EXTENSIONS = {"extension", "ext", "x"}
 # Words and marks that separate groups of a spoken number ("five five five, one two three").
@@ -41,15 +43,6 @@ DOTS = {"dot", "point"}
 MIN_DIGITS = 6
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    """``text[start:end]`` of the original was rewritten as ``written``."""
-
-    start: int
-    end: int
-    written: str
 
 
 @dataclass(frozen=True)
@@ -107,7 +100,7 @@ def _emails(text: str) -> Iterator[Rewrite]:
         said = text[email.start : email.end]
         if "@" in said and not re.search(r"\s(?:dot|underscore|dash|hyphen|plus)\s", said, re.I):
             continue  # written the usual way: Presidio's e-mail recognizer reads it as it is
-        yield Rewrite(email.start, email.end, email.written)
+        yield email
 
 
 def _numbers(text: str) -> Iterator[Rewrite]:
@@ -204,7 +197,7 @@ def _number_word(tokens: list[tuple[int, int, str]], i: int) -> tuple[str, int] 
 
 def _next_is_digit(tokens: list[tuple[int, int, str]], i: int) -> bool:
     return i + 1 < len(tokens) and (
-        bool(_digit(tokens[i + 1][2])) or tokens[i + 1][2].lower() in TEENS.keys() | TENS.keys()
+        bool(_digit(tokens[i + 1][2])) or tokens[i + 1][2].lower() in _PAIR_WORDS
     )
 
 

@@ -24,7 +24,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["SpokenEmail", "spoken_emails"]
+from daemon.privacy.rewrites import Rewrite
+
+__all__ = ["spoken_emails"]
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)?|\S")
 MAX_LABEL_WORDS = 3
@@ -43,15 +45,8 @@ NUMBER_WORDS = {
 # Words that cannot be part of a domain label: they are the sentence around the address.
 NOT_A_LABEL = {"at", "the", "a", "an", "and", "or", "to", "our", "my", "your", "their", "this"}
 AT_SUFFIXES = (("sign",), ("symbol",), ("the", "rate"))
-
-
-@dataclass(frozen=True)
-class SpokenEmail:
-    """``text[start:end]`` says the address ``written``."""
-
-    start: int
-    end: int
-    written: str
+# Between a label's words "and" may stand ("r and d"); the other words still end it.
+_ENDS_A_LABEL = NOT_A_LABEL - {"and"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +65,7 @@ class _Token:
         return self.text[0].isalnum()
 
 
-def spoken_emails(text: str) -> Iterator[SpokenEmail]:
+def spoken_emails(text: str) -> Iterator[Rewrite]:
     """Every address said in ``text``, left to right, none overlapping."""
     tokens = [
         _Token(m.start(), m.end(), m.group(), m.end() >= len(text) or text[m.end()].isspace())
@@ -89,7 +84,7 @@ def spoken_emails(text: str) -> Iterator[SpokenEmail]:
             continue
         first, mailbox = local
         end, labels = domain
-        yield SpokenEmail(
+        yield Rewrite(
             tokens[first].start, tokens[end - 1].end, f"{mailbox}@{'.'.join(labels)}".lower()
         )
         done = end
@@ -155,7 +150,7 @@ def _continues(tokens: Sequence[_Token], j: int) -> bool:
     for k in range(j, min(j + MAX_LABEL_WORDS, len(tokens))):
         if _is_dot(tokens, k):
             return True
-        if not tokens[k].is_word or tokens[k].lower in NOT_A_LABEL - {"and"}:
+        if not tokens[k].is_word or tokens[k].lower in _ENDS_A_LABEL:
             return False
     return False
 
