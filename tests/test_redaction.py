@@ -57,6 +57,7 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def make_summarizer(make_settings: Any, fake: FakeOpenAI) -> Iterator[Any]:
     ledgers: list[Ledger] = []
+    clients: list[ApiClient] = []
 
     def make(**overrides: Any) -> LlmSummarizer:
         settings = make_settings(
@@ -66,6 +67,7 @@ def make_summarizer(make_settings: Any, fake: FakeOpenAI) -> Iterator[Any]:
         ledger = Ledger(settings.database)
         ledgers.append(ledger)
         api = ApiClient(settings.openai, ledger)
+        clients.append(api)
         from daemon.assembly import _summarizer
 
         summarizer = _summarizer(settings, api)  # as the daemon builds it
@@ -73,6 +75,8 @@ def make_summarizer(make_settings: Any, fake: FakeOpenAI) -> Iterator[Any]:
         return summarizer
 
     yield make
+    for client in clients:
+        client.close()
     for ledger in ledgers:
         ledger.close()
 

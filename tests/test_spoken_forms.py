@@ -49,3 +49,42 @@ def test_numbers_said_in_pairs_hundreds_extensions_and_dotted_quads_are_written(
 
 def test_a_short_count_of_things_is_left_alone() -> None:
     assert rewrite("we need twelve chairs and thirty four cups").rewrites == ()
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("it's dana underscore r seventy one at fjord mail dot no", "dana_r71@fjordmail.no"),
+        ("try wong fifty at one two six dot com", "wong50@126.com"),
+        ("send it to j dot moreau at free dot f r please", "j.moreau@free.fr"),
+        ("her mail is e dot obi at u i dot edu dot n g", "e.obi@ui.edu.ng"),
+    ],
+)
+def test_addresses_with_numbers_said_as_words_and_letters_spelled_out_are_written(
+    said: str, written: str
+) -> None:
+    assert written in rewrite(said).text
+
+
+def test_numbers_at_the_end_of_a_mailbox_need_a_word_before_them() -> None:
+    assert rewrite("one two at the office dot com").rewrites == ()
+
+
+@pytest.mark.parametrize(
+    ("said", "written"),
+    [
+        ("her cell is plus 351 912 345 678", "+351 912 345 678"),
+        ("it's three one two, uh, five five five, oh one four two", "312 555 0142"),
+        ("the hotline is eight six seven five three oh nine", "867 5309"),
+        ("dial four one five five five five two six seven one", "415 555 2671"),
+    ],
+)
+def test_a_said_plus_hesitations_and_numbers_said_in_one_breath_are_written_as_phones_are(
+    said: str, written: str
+) -> None:
+    assert written in rewrite(said).text
+
+
+def test_a_spelled_mailbox_keeps_its_letter_a_but_not_the_article_before_it() -> None:
+    assert "dana.kerr@clinic.ie" in rewrite("it's d a n a dot kerr at clinic dot ie").text
+    assert "written a " in rewrite("i've written a kerr at clinic dot ie").text

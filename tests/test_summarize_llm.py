@@ -38,6 +38,7 @@ def fake() -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def make_summarizer(make_settings: Any, fake: FakeOpenAI) -> Iterator[Any]:
     ledgers: list[Ledger] = []
+    clients: list[ApiClient] = []
 
     def make(**overrides: Any) -> LlmSummarizer:
         settings = make_settings(
@@ -46,11 +47,14 @@ def make_summarizer(make_settings: Any, fake: FakeOpenAI) -> Iterator[Any]:
         )  # fmt: skip
         ledger = Ledger(settings.database)
         ledgers.append(ledger)
-        summarizer = create_summarizer(settings.summarizer, ApiClient(settings.openai, ledger))
+        clients.append(ApiClient(settings.openai, ledger))
+        summarizer = create_summarizer(settings.summarizer, clients[-1])
         assert isinstance(summarizer, LlmSummarizer)
         return summarizer
 
     yield make
+    for client in clients:
+        client.close()
     for ledger in ledgers:
         ledger.close()
 

@@ -171,6 +171,14 @@ class ApiClient:
                 )
             return self._sdk
 
+    def close(self) -> None:
+        """Close the SDK's connections (a process that ends need not; a test that makes many
+        clients must, or their sockets outlive it)."""
+        with self._lock:
+            if self._sdk is not None:
+                self._sdk.close()
+                self._sdk = None
+
     def call(
         self,
         endpoint: str,

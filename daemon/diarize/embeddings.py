@@ -23,7 +23,6 @@ audio these agree with torchaudio 2.11.1's compliance.kaldi.fbank to 1.2e-4 (che
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -104,17 +103,9 @@ def fbank(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
 
 def verify_model(path: Path = MODEL_PATH) -> None:
     """Refuse a graph that is not the one the conversion script produced."""
-    from daemon.errors import ModelError
+    from daemon.verified import read_verified
 
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ModelError(str(path), f"cannot be read ({exc})") from exc
-    if size != MODEL_SIZE:
-        raise ModelError(str(path), f"is {size} bytes, expected {MODEL_SIZE}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != MODEL_SHA256:
-        raise ModelError(str(path), f"has SHA-256 {digest}, expected {MODEL_SHA256}")
+    read_verified(path, MODEL_SIZE, MODEL_SHA256)
 
 
 def load(threads: int = 1) -> None:

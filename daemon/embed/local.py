@@ -13,7 +13,6 @@ model was trained. On the shared meetings this is about a second per meeting on 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -47,19 +46,10 @@ _LOCK = threading.Lock()  # one forward pass at a time: NumPy's BLAS already use
 
 
 def _checked(name: str) -> Path:
-    from daemon.errors import ModelError
+    from daemon.verified import read_verified
 
     path = MODEL_DIR / name
-    size, sha256 = FILES[name]
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModelError(str(path), f"cannot be read ({exc})") from exc
-    if len(data) != size:
-        raise ModelError(str(path), f"is {len(data)} bytes, expected {size}")
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != sha256:
-        raise ModelError(str(path), f"has SHA-256 {digest}, expected {sha256}")
+    read_verified(path, *FILES[name])
     return path
 
 

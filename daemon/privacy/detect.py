@@ -15,6 +15,7 @@ text is one placeholder.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ class Detector:
         self, texts: Sequence[str], known: Iterable[tuple[str, str]] = ()
     ) -> list[list[Finding]]:
         """``find`` for many texts; spaCy reads them in batches, which is several times faster."""
+        from daemon.privacy.recase import recased
         from daemon.privacy.recognizers import KnownWordsRecognizer
 
         by_type: dict[str, list[str]] = {}
@@ -89,11 +91,13 @@ class Detector:
         ]
         wanted = self.entities + [e for e in by_type if e not in self.entities]
         nlp = self.engine.nlp_engine
-        read = nlp.process_batch(list(texts), "en", batch_size=BATCH_SIZE)
+        # Text written without capitals is read with capitals on the words that can only be
+        # names (``daemon.privacy.recase``); offsets are the same in both.
+        read = nlp.process_batch([recased(t) for t in texts], "en", batch_size=BATCH_SIZE)
         out: list[list[Finding]] = []
-        for text, artifacts in read:
+        for text, (cased, artifacts) in zip(texts, read, strict=True):
             results = self.engine.analyze(
-                text=text,
+                text=cased,
                 language="en",
                 entities=wanted,
                 score_threshold=SCORE_THRESHOLD,
@@ -102,7 +106,8 @@ class Detector:
                 nlp_artifacts=artifacts,
             )
             found = [Finding(r.entity_type, r.start, r.end, r.score) for r in results]
-            out.append(_without_overlaps(_joined(text, _trimmed(text, found))))
+            found = _with_particles(text, _trimmed(text, found))
+            out.append(_without_overlaps(_joined(text, found)))
         return out
 
 
@@ -122,6 +127,30 @@ def _trimmed(text: str, findings: list[Finding]) -> list[Finding]:
         if end > start:
             out.append(Finding(f.entity, start, end, f.score))
     return out
+
+
+def _with_particles(text: str, findings: list[Finding]) -> list[Finding]:
+    """Names with a particle said as a word of its own: "o connor", "van der berg", "Hugo de
+    Sousa", "al sayed". NER and the casing table often see only the name on one side of it."""
+    from daemon.privacy.recase import could_be_name
+
+    out = []
+    for f in findings:
+        start, end = f.start, f.end
+        if f.entity == "PERSON":
+            while (m := _PARTICLE_BEFORE.search(text, 0, start)) is not None:
+                start = m.start(1)
+            while (m := _PARTICLE_AFTER.match(text, end)) is not None and could_be_name(m[2]):
+                end = m.end()
+        out.append(Finding(f.entity, start, end, f.score))
+    return out
+
+
+# Surname particles of Irish, Scottish, Dutch, German, Romance and Arabic names, as speech
+# recognisers write them: apart from the name, a space between.
+_PARTICLES = "o|mc|mac|van|von|der|den|de|da|di|du|del|della|la|le|al|el|bin|ibn"
+_PARTICLE_BEFORE = re.compile(rf"(?<![\w'])({_PARTICLES})\s$", re.IGNORECASE)
+_PARTICLE_AFTER = re.compile(rf"\s((?:(?:{_PARTICLES})\s)+)([^\W\d_]+)", re.IGNORECASE)
 
 
 def _joined(text: str, findings: list[Finding]) -> list[Finding]:

@@ -13,7 +13,8 @@
   are not.
 - ``ProperNameRecognizer``: the small spaCy model misses many names it has not seen
   ("Siobhan", "Emeka", "Tomasz"), or calls them organisations. A proper noun (spaCy's tag) that
-  is capitalised and no English word (WordNet's lists, ``daemon.nlp.lexicon``) is a candidate
+  is capitalised and could be a name (``daemon.privacy.recase.could_be_name``: writers mostly
+  capitalise it, or it is no English word) is a candidate
   PERSON with a score below the threshold; Presidio's context words lift it when it is used the
   way names are ("thanks, Siobhan", "ask Tomasz", "Emeka and Ngozi", "Diego, could you").
 - ``KnownWordsRecognizer``: words known to be of a type, matched as whole words and with their
@@ -144,8 +145,8 @@ class ProperNameRecognizer(LocalRecognizer):
         "pinged cc loop sorry"
     ).split()
     CUES_BEFORE: ClassVar[frozenset[str]] = frozenset(
-        "thanks thank hi hello hey ask asked tell told with and to from cc ping pinged dear by "
-        "call".split()
+        "thanks thank hi hello hey ask asked tell told with and to from for cc ping pinged dear "
+        "by call".split()
     )
     CUES_AFTER: ClassVar[frozenset[str]] = frozenset(
         ", and will said says is was has had can could would should mentioned 's \u2019s "
@@ -167,11 +168,10 @@ class ProperNameRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        from daemon.nlp import lexicon
+        from daemon.privacy.recase import could_be_name
 
         if "PERSON" not in entities or nlp_artifacts is None:
             return []
-        words = lexicon()
         doc = nlp_artifacts.tokens
         results = []
         run: list[Any] = []
@@ -179,14 +179,17 @@ class ProperNameRecognizer(LocalRecognizer):
             if token is not None and _name_like(token):
                 run.append(token)
                 continue
-            if run and any(not _is_word(t.lower_, words) for t in run):
+            if run and any(
+                could_be_name(t.text, capitalised_by_writer=_capital_is_the_writers(t, doc))
+                for t in run
+            ):
                 before = doc[run[0].i - 1].lower_ if run[0].i > 0 else ""
                 after = doc[run[-1].i + 1].lower_ if run[-1].i + 1 < len(doc) else ""
                 place = any(t.ent_type_ in _PLACES for t in run)
                 if place:
                     addressed = before in self.ADDRESS_BEFORE or after in self.ADDRESS_AFTER
                     score = self.SCORE_OVER_PLACE if addressed else 0.0
-                elif before in self.CUES_BEFORE or after in self.CUES_AFTER:
+                elif before in self.CUES_BEFORE or after in self.CUES_AFTER or _acts(doc, run):
                     score = self.SCORE_WITH_CUE
                 else:
                     score = self.SCORE
@@ -198,20 +201,52 @@ class ProperNameRecognizer(LocalRecognizer):
 
 
 _PLACES = ("GPE", "LOC", "FAC")
+# What may stand before the first word of a sentence, which is capitalised whatever it is.
+_SENTENCE_STARTS = frozenset('.!?:;"\u201c(\u2014-')
+# After a name and a comma at the start of a sentence, what is said to the one named: "Dawn,
+# can you check ...", "Jack, please ...".
+_ADDRESSED = frozenset("can could would will please you do did are have".split())
+
+
+def _acts(doc: Any, run: list[Any]) -> bool:
+    """Whether the run is the subject of a verb said right after it: "Oluwaseun raised the
+    point", "Mikko agreed"."""
+    after = run[-1].i + 1
+    return after < len(doc) and doc[after].tag_ in ("VBD", "VBZ", "MD")
+
+
+def _capital_is_the_writers(token: Any, doc: Any) -> bool:
+    """Whether the token's capital says its writer took it for a name: it does not start a
+    sentence, or it does and is a proper noun addressed ("Dawn, can you ...")."""
+    if token.i > 0 and doc[token.i - 1].text not in _SENTENCE_STARTS:
+        return True
+    following = [t.lower_ for t in doc[token.i + 1 : token.i + 3]]
+    return (
+        token.pos_ == "PROPN"
+        and len(following) == 2
+        and following[0] == ","
+        and following[1] in _ADDRESSED
+    )
+
+
+# Days and months are capitalised like names and said where names are ("by Friday"): spaCy's
+# DATE entity, or the calendar's own words when spaCy misses the date.
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december".split()
+)
 
 
 def _name_like(token: Any) -> bool:
     text = str(token.text)
     return (
         token.pos_ in ("PROPN", "NOUN")
+        and token.ent_type_ not in ("DATE", "TIME")
+        and text.lower() not in _CALENDAR
         and text[:1].isupper()
         and not text.isupper()  # "SSN", "API": acronyms
         and text.replace("-", "").replace("'", "").isalpha()
     )
-
-
-def _is_word(word: str, words: Any) -> bool:
-    return any(words.has(word, pos) for pos in ("noun", "verb", "adj", "adv"))
 
 
 class KnownWordsRecognizer(LocalRecognizer):
@@ -304,13 +339,24 @@ def bank_recognizer() -> UsBankRecognizer:
     return recognizer
 
 
+def card_recognizer() -> CreditCardRecognizer:
+    """Presidio's card patterns and Luhn check, and Mastercard's 2221-2720 range (issued since
+    2017), which Presidio's patterns leave out."""
+    two_series = Pattern(
+        "Mastercard 2-series",
+        r"\b(?:222[1-9]|22[3-9]\d|2[3-6]\d{2}|27[01]\d|2720)[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b",
+        0.3,
+    )
+    return CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, two_series])
+
+
 def number_recognizers() -> list[EntityRecognizer]:
     """The recognizers for numbers and addresses, as Presidio ships them (e-mail offline)."""
     return [
         OfflineEmailRecognizer(),
         DigitGatedPhoneRecognizer(),
         PossiblePhoneRecognizer(),
-        CreditCardRecognizer(),
+        card_recognizer(),
         IbanRecognizer(),
         UsSsnRecognizer(),
         IpRecognizer(),

@@ -14,26 +14,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from daemon.privacy.number_words import DIGIT_WORDS, PAIR_WORDS, TEENS, TENS
 from daemon.privacy.rewrites import Rewrite
 from daemon.privacy.spoken_email import spoken_emails
 
 __all__ = ["Rewrite", "Rewritten", "rewrite"]
 
-DIGIT_WORDS = {
-    "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
-}  # fmt: skip
-# Numbers said in pairs ("six, twelve, thirty four" in France) and "one eight hundred".
-TEENS = {
-    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
-    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
-}  # fmt: skip
-TENS = {
-    "twenty": "2", "thirty": "3", "forty": "4", "fifty": "5", "sixty": "6", "seventy": "7",
-    "eighty": "8", "ninety": "9",
-}  # fmt: skip
-_PAIR_WORDS = TEENS.keys() | TENS.keys()
 REPEATS = {"double": 2, "triple": 3}
+# Hesitations said inside a number ("two one two, um, five five five"): a pause between groups.
+FILLERS = {"um", "uh", "er", "erm", "uhm", "hmm"}
 EXTENSIONS = {"extension", "ext", "x"}
 # Words and marks that separate groups of a spoken number ("five five five, one two three").
 GROUP_BREAKS = {",", "-", "dash", "hyphen"}
@@ -41,6 +30,11 @@ DOTS = {"dot", "point"}
 # A run of a spoken number needs this many digits before it is worth rewriting: fewer are
 # quantities ("two or three"), not identifiers.
 MIN_DIGITS = 6
+
+# A run of seven or ten digits said without a pause is written as local and national numbers
+# are (555 1234, 212 555 0173), so the phone recognizers see its groups; other lengths (cards,
+# accounts) are left as one run, which their recognizers read whole.
+LOCAL_GROUPS = {7: (3, 4), 10: (3, 3, 4)}
 
 _TOKEN = re.compile(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]")
 
@@ -125,7 +119,7 @@ def _run_from(tokens: list[tuple[int, int, str]], index: int) -> tuple[Rewrite |
     i = index
     prefix = ""
     if tokens[i][2].lower() == "plus" and _next_is_digit(tokens, i):
-        prefix, i = "+", i + 1
+        prefix, spoken, i = "+", True, i + 1  # "plus 91 98765 43210": the "+" was said
     if tokens[i][2].lower() in ("oh", "o") and not _next_is_digit(tokens, i):
         return None  # "oh, right": an exclamation, not a zero
     end = tokens[i][1]
@@ -149,13 +143,17 @@ def _run_from(tokens: list[tuple[int, int, str]], index: int) -> tuple[Rewrite |
             # "extension two one four" belongs to the number before it: "... ext 214".
             parts += [current, "ext"] if current else ["ext"]
             current, i = "", i + 1
+        elif lower in FILLERS and [*parts, current] != [""] and _digit_follows(tokens, i):
+            if current:
+                parts.append(current)
+            current, i = "", i + 1
         elif (lower in GROUP_BREAKS or lower in DOTS) and [*parts, current] != [""]:
             extension = (
                 i + 1 < len(tokens)
                 and tokens[i + 1][2].lower() in EXTENSIONS
                 and _next_is_digit(tokens, i + 1)
             )  # "..., extension two one four"
-            if not (_next_is_digit(tokens, i) or _next_is_repeat(tokens, i) or extension):
+            if not (_digit_follows(tokens, i) or _next_is_repeat(tokens, i) or extension):
                 break
             if current:
                 parts.append(current)
@@ -174,7 +172,19 @@ def _run_from(tokens: list[tuple[int, int, str]], index: int) -> tuple[Rewrite |
     # Four groups joined by dots are an address ("ten dot zero dot zero dot five") even short.
     if not spoken or (digits < MIN_DIGITS and parts.count(".") != 3):
         return None, i
+    if len(parts) == 1 and len(parts[0]) in LOCAL_GROUPS:
+        parts = _grouped(parts[0])  # "five five five one two three four" said in one breath
     return Rewrite(tokens[index][0], end, prefix + _written(parts)), i
+
+
+def _grouped(digits: str) -> list[str]:
+    """A run said without pauses, in the groups a phone number of its length is written in."""
+    sizes = LOCAL_GROUPS[len(digits)]
+    out, at = [], 0
+    for size in sizes:
+        out.append(digits[at : at + size])
+        at += size
+    return out
 
 
 def _number_word(tokens: list[tuple[int, int, str]], i: int) -> tuple[str, int] | None:
@@ -197,8 +207,16 @@ def _number_word(tokens: list[tuple[int, int, str]], i: int) -> tuple[str, int] 
 
 def _next_is_digit(tokens: list[tuple[int, int, str]], i: int) -> bool:
     return i + 1 < len(tokens) and (
-        bool(_digit(tokens[i + 1][2])) or tokens[i + 1][2].lower() in _PAIR_WORDS
+        bool(_digit(tokens[i + 1][2])) or tokens[i + 1][2].lower() in PAIR_WORDS
     )
+
+
+def _digit_follows(tokens: list[tuple[int, int, str]], i: int) -> bool:
+    """Whether a digit comes next, past hesitations and the pauses around them ("..., uh, five")."""
+    j = i
+    while j + 1 < len(tokens) and j - i < 3 and tokens[j + 1][2].lower() in FILLERS | {","}:
+        j += 1
+    return _next_is_digit(tokens, j)
 
 
 def _next_is_repeat(tokens: list[tuple[int, int, str]], i: int) -> bool:

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from daemon.privacy.number_words import DIGIT_WORDS, PAIR_WORDS, said_digits
 from daemon.privacy.rewrites import Rewrite
 
 __all__ = ["spoken_emails"]
@@ -39,9 +40,7 @@ DOMAIN_DOTS = {"dot", "."}
 # the mailbox ("you can reach me at ...").
 NOT_A_MAILBOX = {"me", "us", "you", "him", "her", "them", "it", "we", "they", "i", "one", "is"}
 # A spoken number is not a top-level domain: "the box is at ten dot one dot two dot three".
-NUMBER_WORDS = {
-    "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-}  # fmt: skip
+NOT_A_TLD = DIGIT_WORDS.keys() | PAIR_WORDS
 # Words that cannot be part of a domain label: they are the sentence around the address.
 NOT_A_LABEL = {"at", "the", "a", "an", "and", "or", "to", "our", "my", "your", "their", "this"}
 AT_SUFFIXES = (("sign",), ("symbol",), ("the", "rate"))
@@ -113,10 +112,15 @@ def _domain(tokens: Sequence[_Token], i: int) -> tuple[int, list[str]] | None:
             labels.append(words)
             i = after + 1
             continue
-        # The last label is one word of letters: "com", "uk", "io".
-        if not labels or after - i != 1 or not words.isalpha() or len(words) < 2:
+        # The last label is one word of letters ("com", "uk", "io") or two or three letters
+        # spelled out ("f r", "c o m").
+        if labels and after - i == 1 and _spelled_letter(tokens[i]):
+            words, after = _spelled(tokens, i)
+        elif after - i != 1:
             return None
-        if words in NUMBER_WORDS:
+        if not labels or not words.isalpha() or len(words) < 2 or len(words) > 24:
+            return None
+        if words in NOT_A_TLD:
             return None
         if after < len(tokens) and tokens[after].lower in ("at", "@"):
             return None  # "john dot smith at acme dot com": the mailbox, not the domain
@@ -142,7 +146,18 @@ def _label(tokens: Sequence[_Token], i: int) -> tuple[str, int] | None:
             break
     if not words or words[-1] == "-and-":
         return None
-    return "".join(words), j
+    digits = said_digits(words)  # "one six three dot com" is 163.com
+    return digits or "".join(words), j
+
+
+def _spelled(tokens: Sequence[_Token], i: int) -> tuple[str, int]:
+    """Two or three letters spelled out from ``tokens[i]`` ("f r"), and the index after."""
+    j = i
+    while j < len(tokens) and j - i < 3 and _spelled_letter(tokens[j]):
+        j += 1
+    if j - i < 2:
+        return tokens[i].lower, i + 1
+    return "".join(t.lower for t in tokens[i:j]), j
 
 
 def _continues(tokens: Sequence[_Token], j: int) -> bool:
@@ -177,24 +192,46 @@ def _is_dot(tokens: Sequence[_Token], j: int) -> bool:
 
 def _mailbox(tokens: Sequence[_Token], last: int, floor: int) -> tuple[int, str] | None:
     """The mailbox ending at ``tokens[last]``: its first token's index and its written form."""
-    if last < floor or not tokens[last].is_word or tokens[last].lower in NOT_A_MAILBOX:
+    if last < floor or not tokens[last].is_word:
         return None
-    pieces = [tokens[last].lower]
-    first = last
+    first, number = _said_number_before(tokens, last, floor)
+    if not number and tokens[last].lower in NOT_A_MAILBOX:
+        return None
+    pieces = [number or tokens[last].lower]
     while first - 1 >= floor:
         before = tokens[first - 1]
         join = LOCAL_JOINS.get(before.lower)
         if join is not None and first - 2 >= floor and tokens[first - 2].is_word:
             pieces[:0] = [tokens[first - 2].lower, join]
             first -= 2
-        elif before.is_word and (
-            tokens[first].text.isdigit() or (_spelled_letter(before) and before.lower != "a")
-        ):
+        elif before.is_word and (pieces[0].isdigit() or _spelled_in_mailbox(tokens, first - 1)):
             pieces.insert(0, before.lower)  # "nguyen 87", "s m i t h j", "p kowalski"
             first -= 1
         else:
             break
     return first, "".join(pieces)
+
+
+def _said_number_before(tokens: Sequence[_Token], last: int, floor: int) -> tuple[int, str]:
+    """A number said at the end of a mailbox ("k ninety two", "anna two three"): the index of
+    its first word and its digits, or (``last``, "") if the mailbox does not end in one. Only a
+    number that follows a word counts: "one two at ..." alone is no mailbox."""
+    first = last
+    while first - 1 >= floor and said_digits([tokens[first - 1].text]) is not None:
+        first -= 1
+    for start in range(first, last + 1):
+        digits = said_digits([t.text for t in tokens[start : last + 1]])
+        if digits and start - 1 >= floor and tokens[start - 1].is_word:
+            return start, digits
+    return last, ""
+
+
+def _spelled_in_mailbox(tokens: Sequence[_Token], i: int) -> bool:
+    """Whether ``tokens[i]`` is a letter spelled out in a mailbox: "a" is the article unless
+    a spelled letter comes before it too ("s i o b h a n")."""
+    if not _spelled_letter(tokens[i]):
+        return False
+    return tokens[i].lower != "a" or (i > 0 and _spelled_letter(tokens[i - 1]))
 
 
 def _spelled_letter(token: _Token) -> bool:

@@ -1,0 +1,49 @@
+"""How much more often writers capitalise a word: the casing table, verified and loaded once.
+
+The table (``casing/casing.tsv.gz``, 151,589 words) is derived by ``scripts/convert_casing.py``
+from the word probabilities of the ``spacy-lookups-data`` wheel (MIT; the licence ships beside
+it). For each word it holds log P("Maria") - log P("maria"): names and places well above zero,
+ordinary words below. ``daemon.privacy.recase`` and the proper-name recognizer read it to tell
+a name that is also a dictionary entry ("maria", "lucas", "schmidt": WordNet lists famous
+bearers) from a word ("mark", "grace", "hope").
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["TABLE_PATH", "capital_weight", "verify_table"]
+
+TABLE_PATH = Path(__file__).resolve().parent / "casing" / "casing.tsv.gz"
+TABLE_SIZE = 640822
+TABLE_SHA256 = "62b7a8c59ad90a8072162042bf0d248e0b789bbb90b851b9cef1296dcf54a90c"
+
+_lock = threading.Lock()
+_table: Mapping[str, float] | None = None
+
+
+def capital_weight(word: str) -> float | None:
+    """log P(capitalised) - log P(lower case) of ``word`` (any case), None if it is too rare."""
+    global _table
+    with _lock:
+        if _table is None:
+            _table = _load(TABLE_PATH)
+    return _table.get(word.lower())
+
+
+def verify_table(path: Path = TABLE_PATH) -> bytes:
+    """The table's bytes, or `ModelError` unless they are the ones the script produced."""
+    from daemon.verified import read_verified
+
+    return read_verified(path, TABLE_SIZE, TABLE_SHA256)
+
+
+def _load(path: Path) -> Mapping[str, float]:
+    table: dict[str, float] = {}
+    for line in gzip.decompress(verify_table(path)).decode().splitlines():
+        word, _, weight = line.partition("\t")
+        table[word] = float(weight)
+    return table

@@ -1,0 +1,102 @@
+"""Names are found in transcripts written with capitals and without: the recasing of uncased text,
+the casing table it reads, and what is never a name. Each case is a kind of saying."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from daemon.errors import ModelError
+from daemon.privacy.casing import TABLE_PATH, capital_weight, verify_table
+from daemon.privacy.detect import Detector, detector
+from daemon.privacy.recase import could_be_name, is_uncased, recased
+
+
+@pytest.fixture(scope="module")
+def find() -> Detector:
+    return detector(["PERSON", "LOCATION", "EMAIL_ADDRESS", "PHONE_NUMBER"], [], [])
+
+
+def people(found: Detector, text: str) -> set[str]:
+    return {text[f.start : f.end] for f in found.find(text) if f.entity == "PERSON"}
+
+
+def test_only_text_written_without_capitals_is_recased() -> None:
+    assert is_uncased("thanks wojciech can you send the deck")
+    assert not is_uncased("Thanks Wojciech, can you send the deck?")
+    assert recased("Thanks wojciech, can you send the deck?") == (
+        "Thanks wojciech, can you send the deck?"
+    )
+
+
+def test_recasing_capitalises_only_words_writers_capitalise_and_keeps_every_offset() -> None:
+    said = "so ngozi and radoslaw will take the o'sullivan account from lucas"
+    cased = recased(said)
+    assert cased == "so Ngozi and Radoslaw will take the O'Sullivan account from Lucas"
+    assert len(cased) == len(said)
+
+
+def test_a_name_that_is_also_a_dictionary_entry_is_told_from_a_word_by_its_casing() -> None:
+    # WordNet lists "lucas" and "maria" (after famous bearers) beside "mark" and "hope".
+    assert could_be_name("lucas") and could_be_name("maria")
+    assert not could_be_name("mark") and not could_be_name("hope")
+    assert not could_be_name("co-founder")
+    assert could_be_name("garcía-lópez")
+    weight = capital_weight("the")
+    assert weight is not None and weight < 0
+
+
+def test_people_named_in_a_lower_case_transcript_are_found(find: Detector) -> None:
+    text = "okay so thanks oksana and ask rafael he's got the numbers for the q2 forecast"
+    assert people(find, text) == {"oksana", "rafael"}
+
+
+def test_the_same_names_are_found_with_capitals(find: Detector) -> None:
+    text = "Okay, so thanks Oksana, and ask Rafael, he's got the numbers."
+    assert people(find, text) == {"Oksana", "Rafael"}
+
+
+def test_ordinary_words_in_a_lower_case_transcript_are_not_people(find: Detector) -> None:
+    text = "can you mark the ticket as done and we will hope for grace on the deadline by friday"
+    assert people(find, text) == set()
+
+
+def test_days_and_months_are_never_people(find: Detector) -> None:
+    assert people(find, "Thanks, we can ship it Thursday, or in March at the latest.") == set()
+
+
+def test_a_surname_particle_said_apart_belongs_to_the_name(find: Detector) -> None:
+    text = "I spoke with Pieter van Dijk and Hugo de Sousa yesterday."
+    assert people(find, text) == {"Pieter van Dijk", "Hugo de Sousa"}
+
+
+def test_a_casing_table_that_is_not_the_converted_one_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "casing.tsv.gz"
+    shutil.copy(TABLE_PATH, copy)
+    verify_table(copy)
+    data = bytearray(copy.read_bytes())
+    data[100] ^= 0xFF
+    copy.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="SHA-256"):
+        verify_table(copy)
+
+
+def test_a_name_that_is_also_a_word_is_a_person_where_its_writer_capitalised_it(
+    find: Detector,
+) -> None:
+    assert people(find, "Could you sync with Bill and ask Ruby about the invoice?") == {
+        "Bill",
+        "Ruby",
+    }
+    assert people(find, "Dawn, can you send the rota before noon?") == {"Dawn"}
+
+
+def test_departments_capitalised_mid_sentence_are_not_people(find: Detector) -> None:
+    assert people(find, "We should ask Legal and Finance before we sign.") == set()
+    assert people(find, "Sure, can you send the rota before noon?") == set()
+
+
+def test_a_name_doing_something_in_a_lower_case_transcript_is_a_person(find: Detector) -> None:
+    assert people(find, "so thandiwe raised the budget point and we moved on") == {"thandiwe"}
