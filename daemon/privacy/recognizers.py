@@ -126,11 +126,16 @@ class DigitGatedPhoneRecognizer(PhoneRecognizer):
 
 
 class ProperNameRecognizer(LocalRecognizer):
-    """Capitalised nouns that are no English word, used the way names are: PERSONs.
+    """Capitalised nouns that could be names, used the way names are: PERSONs.
 
     spaCy tags unseen names PROPN or NOUN, sometimes with the entity GPE ("Thanks, Siobhan").
-    A candidate needs a cue next to it: a greeting or verb of speech before ("thanks", "ask",
-    "told", "with", "and"), or a comma, "and", "will", "said", "can" after. Presidio's context
+    A candidate is a word writers mostly capitalise, or no English word at all
+    (``daemon.privacy.recase.could_be_name``); a capital its writer gave mid-sentence, or to a
+    name addressed at the start ("Dawn, can you"), lowers that bar to words such as "Bill" and
+    "Rose". Days and months are never candidates. A candidate needs a cue next to it: a
+    greeting or verb of speech before ("thanks", "ask", "told", "with", "for", "and"), or a
+    comma, "and", "will", "said", "can" or a verb in the past or third person after ("Mikko
+    agreed"). Presidio's context
     words cannot express these (it drops stop words such as "and" and "will"), so the cues are
     checked here and Presidio's context words only add to the score. A word spaCy calls a place
     is taken as a name only with a cue of address or speech ("Thanks, Siobhan"; not
