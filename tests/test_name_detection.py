@@ -100,3 +100,15 @@ def test_departments_capitalised_mid_sentence_are_not_people(find: Detector) -> 
 
 def test_a_name_doing_something_in_a_lower_case_transcript_is_a_person(find: Detector) -> None:
     assert people(find, "so thandiwe raised the budget point and we moved on") == {"thandiwe"}
+
+
+def test_a_given_name_that_is_a_word_is_a_person_where_a_name_is_said(find: Detector) -> None:
+    assert people(find, "thanks sandy and can you ask for dawn at the desk") == {"sandy", "dawn"}
+    assert people(find, "jack said the crates are in and rose agreed") == {"jack", "rose"}
+    assert people(find, "please sync with bill okafor before the audit") == {"bill okafor"}
+
+
+def test_the_same_words_used_as_words_are_not_people(find: Detector) -> None:
+    text = "we hope the bill is paid and the rose garden opens at dawn with grace"
+    assert people(find, text) == set()
+    assert people(find, "will you send it and may we ask for more time") == set()

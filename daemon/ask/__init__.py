@@ -69,7 +69,10 @@ def ask(
 
     api = ApiClient(settings.openai, ledger, audit=AuditLog(settings.state_dir, settings.audit))
     model = AskModel(settings.summarizer, api, Toolbox(ledger, embedder, filters, registry))
-    answer = model.answer(question, list(passages), today)
+    try:
+        answer = model.answer(question, list(passages), today)
+    finally:
+        api.close()  # one question, one client: its connections end with the answer
     citations, dropped = check([(c.source, c.quote) for c in answer.citations], registry)
     return AskResult(
         question, mode, passages, answer=_linked(answer.answer, citations, dropped),

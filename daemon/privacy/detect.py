@@ -4,7 +4,8 @@ The engine is built once per process and shared (about 2 s to import Presidio, t
 redacting summary needs it). It uses the verified ``en_core_web_sm`` pipeline of
 ``daemon.nlp`` itself (Presidio's default would load or even download ``en_core_web_lg``), and a
 registry of exactly the recognizers Minutes wants: spaCy's PERSON and LOCATION, Presidio's
-pattern recognizers for numbers and addresses, and Minutes' own (``daemon.privacy.recognizers``)
+pattern recognizers for numbers and addresses, and Minutes' own (``daemon.privacy.recognizers``,
+``daemon.privacy.name_recognizers``)
 for spoken forms and known names. Nothing reaches the network: the e-mail check uses the suffix
 list bundled with ``tldextract``.
 
@@ -77,8 +78,8 @@ class Detector:
         self, texts: Sequence[str], known: Iterable[tuple[str, str]] = ()
     ) -> list[list[Finding]]:
         """``find`` for many texts; spaCy reads them in batches, which is several times faster."""
-        from daemon.privacy.recase import recased
-        from daemon.privacy.recognizers import KnownWordsRecognizer
+        from daemon.privacy.name_recognizers import UNCASED, KnownWordsRecognizer
+        from daemon.privacy.recase import is_uncased, recased
 
         by_type: dict[str, list[str]] = {}
         for entity, word in known:
@@ -96,6 +97,7 @@ class Detector:
         read = nlp.process_batch([recased(t) for t in texts], "en", batch_size=BATCH_SIZE)
         out: list[list[Finding]] = []
         for text, (cased, artifacts) in zip(texts, read, strict=True):
+            artifacts.tokens.user_data[UNCASED] = is_uncased(text)
             results = self.engine.analyze(
                 text=cased,
                 language="en",
@@ -198,11 +200,8 @@ def _build_engine() -> AnalyzerEngine:
     from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
     from daemon.nlp import MODEL_PACKAGE, english
-    from daemon.privacy.recognizers import (
-        ProperNameRecognizer,
-        number_recognizers,
-        spoken_form_recognizer,
-    )
+    from daemon.privacy.name_recognizers import GivenNameWordRecognizer, ProperNameRecognizer
+    from daemon.privacy.recognizers import number_recognizers, spoken_form_recognizer
 
     class SharedSpacyEngine(SpacyNlpEngine):
         """Presidio's spaCy engine on the pipeline ``daemon.nlp`` loaded and verified."""
@@ -247,7 +246,12 @@ def _build_engine() -> AnalyzerEngine:
     engine.load()
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.add_recognizer(SpacyRecognizer(supported_entities=sorted(set(SPACY_LABELS.values()))))
-    for recognizer in [*number_recognizers(), spoken_form_recognizer(), ProperNameRecognizer()]:
+    for recognizer in [
+        *number_recognizers(),
+        spoken_form_recognizer(),
+        ProperNameRecognizer(),
+        GivenNameWordRecognizer(),
+    ]:
         registry.add_recognizer(recognizer)
     enhancer = LemmaContextAwareEnhancer(
         context_prefix_count=CONTEXT_BEFORE, context_suffix_count=CONTEXT_AFTER

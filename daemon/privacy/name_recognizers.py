@@ -1,0 +1,253 @@
+"""Minutes' Presidio recognizers of people's names, beside spaCy's own PERSON entities.
+
+- ``ProperNameRecognizer``: the small spaCy model misses many names it has not seen
+  ("Siobhan", "Emeka", "Tomasz"), or calls them organisations. Capitalised nouns that could be
+  names and are used the way names are ("thanks, Siobhan", "ask Tomasz", "Emeka and Ngozi",
+  "Diego, could you") are PERSONs.
+- ``GivenNameWordRecognizer``: in lower-case text, common given names that are also words
+  ("sandy", "bill"), where a name is said.
+- ``KnownWordsRecognizer``: words known to be of a type, matched as whole words and with their
+  case (speaker names and the roster are PERSONs; ``privacy.deny`` words are always redacted):
+  "Will" the speaker is a name, "will" the verb is not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+from daemon.privacy.recognizers import presidio_result
+
+if TYPE_CHECKING:
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+__all__ = ["UNCASED", "GivenNameWordRecognizer", "KnownWordsRecognizer", "ProperNameRecognizer"]
+
+
+class ProperNameRecognizer(LocalRecognizer):
+    """Capitalised nouns that could be names, used the way names are: PERSONs.
+
+    spaCy tags unseen names PROPN or NOUN, sometimes with the entity GPE ("Thanks, Siobhan").
+    A candidate is a word writers mostly capitalise, or no English word at all
+    (``daemon.privacy.recase.could_be_name``); a capital its writer gave mid-sentence, or to a
+    name addressed at the start ("Dawn, can you"), lowers that bar to words such as "Bill" and
+    "Rose". Days and months are never candidates. A candidate needs a cue next to it: a
+    greeting or verb of speech before ("thanks", "ask", "told", "with", "for", "and"), or a
+    comma, "and", "will", "said", "can" or a verb in the past or third person after ("Mikko
+    agreed"). Presidio's context
+    words cannot express these (it drops stop words such as "and" and "will"), so the cues are
+    checked here and Presidio's context words only add to the score. A word spaCy calls a place
+    is taken as a name only with a cue of address or speech ("Thanks, Siobhan"; not
+    "from Lagos"), and then outranks the place.
+    """
+
+    SCORE_WITH_CUE = 0.6
+    SCORE_OVER_PLACE = 0.9  # above spaCy's 0.85 for the LOCATION it replaces
+    SCORE = 0.3  # without a cue: below the threshold unless Presidio's context lifts it
+    CONTEXT: ClassVar[list[str]] = (
+        "thanks thank hi hello hey ask asked tell told said says mentioned talked spoke ping "
+        "pinged cc loop sorry"
+    ).split()
+    CUES_BEFORE: ClassVar[frozenset[str]] = frozenset(
+        "thanks thank hi hello hey ask asked tell told with and to from for cc ping pinged dear "
+        "by call".split()
+    )
+    CUES_AFTER: ClassVar[frozenset[str]] = frozenset(
+        ", and will said says is was has had can could would should mentioned 's \u2019s "
+        "already here from".split()
+    )
+    ADDRESS_BEFORE: ClassVar[frozenset[str]] = frozenset(
+        "thanks thank hi hello hey ask asked tell told cc ping pinged dear".split()
+    )
+    ADDRESS_AFTER: ClassVar[frozenset[str]] = frozenset(
+        ", said says will can could mentioned 's \u2019s".split()
+    )
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], context=self.CONTEXT, name="ProperName")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        from daemon.privacy.recase import could_be_name
+
+        if "PERSON" not in entities or nlp_artifacts is None:
+            return []
+        doc = nlp_artifacts.tokens
+        results = []
+        run: list[Any] = []
+        for token in [*doc, None]:
+            if token is not None and _name_like(token):
+                run.append(token)
+                continue
+            if run and any(
+                could_be_name(t.text, capitalised_by_writer=_capital_is_the_writers(t, doc))
+                for t in run
+            ):
+                before = doc[run[0].i - 1].lower_ if run[0].i > 0 else ""
+                after = doc[run[-1].i + 1].lower_ if run[-1].i + 1 < len(doc) else ""
+                place = any(t.ent_type_ in _PLACES for t in run)
+                if place:
+                    addressed = before in self.ADDRESS_BEFORE or after in self.ADDRESS_AFTER
+                    score = self.SCORE_OVER_PLACE if addressed else 0.0
+                elif before in self.CUES_BEFORE or after in self.CUES_AFTER or _acts(doc, run):
+                    score = self.SCORE_WITH_CUE
+                else:
+                    score = self.SCORE
+                if score:
+                    start, end = run[0].idx, run[-1].idx + len(run[-1].text)
+                    results.append(presidio_result(self, "PERSON", start, end, score))
+            run = []
+        return results
+
+
+_PLACES = ("GPE", "LOC", "FAC")
+# What may stand before the first word of a sentence, which is capitalised whatever it is.
+_SENTENCE_STARTS = frozenset('.!?:;"\u201c(\u2014-')
+# After a name and a comma at the start of a sentence, what is said to the one named: "Dawn,
+# can you check ...", "Jack, please ...".
+_ADDRESSED = frozenset("can could would will please you do did are have".split())
+
+
+def _acts(doc: Any, run: list[Any]) -> bool:
+    """Whether the run is the subject of a verb said right after it: "Oluwaseun raised the
+    point", "Mikko agreed"."""
+    after = run[-1].i + 1
+    return after < len(doc) and doc[after].tag_ in ("VBD", "VBZ", "MD")
+
+
+def _capital_is_the_writers(token: Any, doc: Any) -> bool:
+    """Whether the token's capital says its writer took it for a name: it does not start a
+    sentence, or it does and is a proper noun addressed ("Dawn, can you ...")."""
+    if token.i > 0 and doc[token.i - 1].text not in _SENTENCE_STARTS:
+        return True
+    following = [t.lower_ for t in doc[token.i + 1 : token.i + 3]]
+    return (
+        token.pos_ == "PROPN"
+        and len(following) == 2
+        and following[0] == ","
+        and following[1] in _ADDRESSED
+    )
+
+
+# Days and months are capitalised like names and said where names are ("by Friday"): spaCy's
+# DATE entity, or the calendar's own words when spaCy misses the date.
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december".split()
+)
+
+
+def _name_like(token: Any) -> bool:
+    text = str(token.text)
+    return (
+        token.pos_ in ("PROPN", "NOUN")
+        and token.ent_type_ not in ("DATE", "TIME")
+        and text.lower() not in _CALENDAR
+        and text[:1].isupper()
+        and not text.isupper()  # "SSN", "API": acronyms
+        and text.replace("-", "").replace("'", "").isalpha()
+    )
+
+
+UNCASED = "minutes.uncased"  # Doc.user_data key: the text was written without capitals
+
+
+class GivenNameWordRecognizer(LocalRecognizer):
+    """In text written without capitals, a common given name that is also a word ("bill",
+    "sandy", "dawn"), where a name is said: after a greeting or a verb of address ("thanks
+    bill", "ask for sandy", "this is dawn"), before a verb of speech ("jack said"), first and
+    followed by "can you" ("grace can you"), beside another name ("tom and jack") or before a
+    surname ("bill okafor", which recasing has capitalised). With
+    capitals the writer's case decides instead (``ProperNameRecognizer``); a function word
+    ("will", "may") is never a name here."""
+
+    SCORE = 0.6
+    BEFORE: ClassVar[frozenset[str]] = frozenset(
+        "thanks thank hi hey hello ask asked tell told ping pinged cc dear".split()
+    )
+    BEFORE_TWO: ClassVar[frozenset[tuple[str, str]]] = frozenset(
+        {("ask", "for"), ("thank", "you"), ("this", "is"), ("name", "is"), ("loop", "in")}
+    )
+    AFTER: ClassVar[frozenset[str]] = frozenset(
+        "said says mentioned asked told agreed thinks wants suggested".split()
+    )
+    ADDRESSED: ClassVar[frozenset[str]] = frozenset("can could would please".split())
+    LISTS: ClassVar[frozenset[str]] = frozenset({"and", "or", ","})
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="GivenNameWord")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        from daemon.privacy.casing import is_given_name
+        from daemon.privacy.recase import could_be_name
+
+        if "PERSON" not in entities or nlp_artifacts is None:
+            return []
+        doc = nlp_artifacts.tokens
+        if not doc.user_data.get(UNCASED):
+            return []
+        words = [t.lower_ for t in doc]
+
+        def other_name(i: int) -> bool:
+            return 0 <= i < len(doc) and (
+                could_be_name(doc[i].text) or (doc[i].is_lower and is_given_name(words[i]))
+            )
+
+        results = []
+        for t in doc:
+            i = t.i
+            if not t.is_lower or words[i] in STOP_WORDS or not is_given_name(words[i]):
+                continue
+            before = words[i - 1] if i > 0 else ""
+            after = words[i + 1] if i + 1 < len(doc) else ""
+            said = (
+                before in self.BEFORE
+                or (i > 1 and (words[i - 2], before) in self.BEFORE_TWO)
+                or after in self.AFTER
+                or (i == 0 and after in self.ADDRESSED)
+                or (before in self.LISTS and other_name(i - 2))
+                or (after in self.LISTS and other_name(i + 2))
+                or (other_name(i + 1) and not doc[i + 1].is_lower)  # and a surname: "bill Okafor"
+            )
+            if said:
+                results.append(
+                    presidio_result(self, "PERSON", t.idx, t.idx + len(t.text), self.SCORE)
+                )
+        return results
+
+
+class KnownWordsRecognizer(LocalRecognizer):
+    """Whole-word, case-sensitive matches of known words, as one entity type."""
+
+    def __init__(self, entity: str, words: Iterable[str], name: str) -> None:
+        self.words = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+        alternatives = "|".join(re.escape(w) for w in self.words)
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if self.words else None
+        super().__init__(supported_entities=[entity], name=name)
+
+    def load(self) -> None:
+        pass
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if self.pattern is None or self.supported_entities[0] not in entities:
+            return []
+        return [
+            presidio_result(self, self.supported_entities[0], m.start(), m.end(), 1.0)
+            for m in self.pattern.finditer(text)
+        ]
