@@ -112,3 +112,18 @@ def test_the_same_words_used_as_words_are_not_people(find: Detector) -> None:
     text = "we hope the bill is paid and the rose garden opens at dawn with grace"
     assert people(find, text) == set()
     assert people(find, "will you send it and may we ask for more time") == set()
+
+
+def test_hyphenated_given_names_titles_and_inverted_questions_mark_people(find: Detector) -> None:
+    assert people(find, "Could Mateus share the slides with Ji-woo before the review?") == {
+        "Mateus",
+        "Ji-woo",
+    }
+    assert people(find, "the tenant says her landlord is a mr gallagher") == {"gallagher"}
+    assert people(find, "I read it. Ask Precious to pair with him.") == {"Precious"}
+
+
+def test_a_given_name_doing_something_is_a_person_but_not_after_a_determiner(
+    find: Detector,
+) -> None:
+    assert people(find, "ok so rob has the final say and the bill has been paid") == {"rob"}

@@ -88,3 +88,9 @@ def test_a_said_plus_hesitations_and_numbers_said_in_one_breath_are_written_as_p
 def test_a_spelled_mailbox_keeps_its_letter_a_but_not_the_article_before_it() -> None:
     assert "dana.kerr@clinic.ie" in rewrite("it's d a n a dot kerr at clinic dot ie").text
     assert "written a " in rewrite("i've written a kerr at clinic dot ie").text
+
+
+def test_a_full_name_before_a_spoken_number_is_the_mailbox() -> None:
+    assert "lenaortiz41@gmx.de" in rewrite("write to lena ortiz forty one at gmx dot de").text
+    assert "ortiz41@gmx.de" in rewrite("tell ortiz forty one at gmx dot de").text
+    assert "tell " in rewrite("tell ortiz forty one at gmx dot de").text

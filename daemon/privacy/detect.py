@@ -132,8 +132,9 @@ def _trimmed(text: str, findings: list[Finding]) -> list[Finding]:
 
 
 def _with_particles(text: str, findings: list[Finding]) -> list[Finding]:
-    """Names with a particle said as a word of its own: "o connor", "van der berg", "Hugo de
-    Sousa", "al sayed". NER and the casing table often see only the name on one side of it."""
+    """Names with a particle said as a word of its own ("o connor", "van der berg", "Hugo de
+    Sousa", "al sayed") or joined by a hyphen ("Ji-woo"): NER and the casing table often see
+    only the name on one side of it."""
     from daemon.privacy.recase import could_be_name
 
     out = []
@@ -144,6 +145,11 @@ def _with_particles(text: str, findings: list[Finding]) -> list[Finding]:
                 start = m.start(1)
             while (m := _PARTICLE_AFTER.match(text, end)) is not None and could_be_name(m[2]):
                 end = m.end()
+            # A hyphenated name the tokenizer split: "Ji-woo", "Jean-Luc" found as "Ji", "Luc".
+            if (m := _HYPHEN_AFTER.match(text, end)) is not None:
+                end = m.end()
+            if (m := _HYPHEN_BEFORE.search(text, 0, start)) is not None:
+                start = m.start()
         out.append(Finding(f.entity, start, end, f.score))
     return out
 
@@ -152,6 +158,8 @@ def _with_particles(text: str, findings: list[Finding]) -> list[Finding]:
 # recognisers write them: apart from the name, a space between.
 _PARTICLES = "o|mc|mac|van|von|der|den|de|da|di|du|del|della|la|le|al|el|bin|ibn"
 _PARTICLE_BEFORE = re.compile(rf"(?<![\w'])({_PARTICLES})\s$", re.IGNORECASE)
+_HYPHEN_AFTER = re.compile(r"-[^\W\d_]+")
+_HYPHEN_BEFORE = re.compile(r"(?<![\w-])[^\W\d_]+-$")
 _PARTICLE_AFTER = re.compile(rf"\s((?:(?:{_PARTICLES})\s)+)([^\W\d_]+)", re.IGNORECASE)
 
 

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 __all__ = ["UNCASED", "GivenNameWordRecognizer", "KnownWordsRecognizer", "ProperNameRecognizer"]
 
 
+# Titles before a surname: "mr gallagher", "Dr. Okafor" (the full stop is its own token).
+TITLES = frozenset("mr mrs ms miss mx dr doctor prof professor".split())
+
+
 class ProperNameRecognizer(LocalRecognizer):
     """Capitalised nouns that could be names, used the way names are: PERSONs.
 
@@ -34,8 +38,9 @@ class ProperNameRecognizer(LocalRecognizer):
     A candidate is a word writers mostly capitalise, or no English word at all
     (``daemon.privacy.recase.could_be_name``); a capital its writer gave mid-sentence, or to a
     name addressed at the start ("Dawn, can you"), lowers that bar to words such as "Bill" and
-    "Rose". Days and months are never candidates. A candidate needs a cue next to it: a
-    greeting or verb of speech before ("thanks", "ask", "told", "with", "for", "and"), or a
+    "Rose", and a common given name ("Precious") always passes it. Days and months are never
+    candidates. A candidate needs a cue next to it: a greeting, verb of speech, title or
+    inverted modal before ("thanks", "ask", "told", "with", "for", "and", "Dr", "can"), or a
     comma, "and", "will", "said", "can" or a verb in the past or third person after ("Mikko
     agreed"). Presidio's context
     words cannot express these (it drops stop words such as "and" and "will"), so the cues are
@@ -51,9 +56,9 @@ class ProperNameRecognizer(LocalRecognizer):
         "thanks thank hi hello hey ask asked tell told said says mentioned talked spoke ping "
         "pinged cc loop sorry"
     ).split()
-    CUES_BEFORE: ClassVar[frozenset[str]] = frozenset(
+    CUES_BEFORE: ClassVar[frozenset[str]] = TITLES | frozenset(
         "thanks thank hi hello hey ask asked tell told with and to from for cc ping pinged dear "
-        "by call".split()
+        "by call can could would should did does".split()  # "Can Mateus share ...?"
     )
     CUES_AFTER: ClassVar[frozenset[str]] = frozenset(
         ", and will said says is was has had can could would should mentioned 's \u2019s "
@@ -75,7 +80,6 @@ class ProperNameRecognizer(LocalRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-        from daemon.privacy.recase import could_be_name
 
         if "PERSON" not in entities or nlp_artifacts is None:
             return []
@@ -86,10 +90,7 @@ class ProperNameRecognizer(LocalRecognizer):
             if token is not None and _name_like(token):
                 run.append(token)
                 continue
-            if run and any(
-                could_be_name(t.text, capitalised_by_writer=_capital_is_the_writers(t, doc))
-                for t in run
-            ):
+            if run and any(_candidate(t, doc) for t in run):
                 before = doc[run[0].i - 1].lower_ if run[0].i > 0 else ""
                 after = doc[run[-1].i + 1].lower_ if run[-1].i + 1 < len(doc) else ""
                 place = any(t.ent_type_ in _PLACES for t in run)
@@ -113,6 +114,18 @@ _SENTENCE_STARTS = frozenset('.!?:;"\u201c(\u2014-')
 # After a name and a comma at the start of a sentence, what is said to the one named: "Dawn,
 # can you check ...", "Jack, please ...".
 _ADDRESSED = frozenset("can could would will please you do did are have".split())
+
+
+def _candidate(token: Any, doc: Any) -> bool:
+    """Whether a capitalised token could be a name; a common given name ("Precious", "Hope")
+    is one wherever its writer, not the start of a sentence, gave it its capital."""
+    from daemon.privacy.casing import is_given_name
+    from daemon.privacy.recase import could_be_name
+
+    writers = _capital_is_the_writers(token, doc)
+    return could_be_name(token.text, capitalised_by_writer=writers) or (
+        writers and is_given_name(token.text)
+    )
 
 
 def _acts(doc: Any, run: list[Any]) -> bool:
@@ -156,17 +169,20 @@ def _name_like(token: Any) -> bool:
     )
 
 
+# Before a noun, not a name: "the bill has", "your hope was".
+_DETERMINERS = ("DT", "PRP$", "POS", "JJ", "CD")
 UNCASED = "minutes.uncased"  # Doc.user_data key: the text was written without capitals
 
 
 class GivenNameWordRecognizer(LocalRecognizer):
     """In text written without capitals, a common given name that is also a word ("bill",
     "sandy", "dawn"), where a name is said: after a greeting or a verb of address ("thanks
-    bill", "ask for sandy", "this is dawn"), before a verb of speech ("jack said"), first and
+    bill", "ask for sandy", "this is dawn", "mrs rose"), before a verb of speech or any verb in
+    the past or third person with no determiner before it ("jack said", "rob has"), first and
     followed by "can you" ("grace can you"), beside another name ("tom and jack") or before a
-    surname ("bill okafor", which recasing has capitalised). With
-    capitals the writer's case decides instead (``ProperNameRecognizer``); a function word
-    ("will", "may") is never a name here."""
+    surname ("bill okafor", which recasing has capitalised). With capitals the writer's case
+    decides instead (``ProperNameRecognizer``); a function word ("will", "may") is never a name
+    here."""
 
     SCORE = 0.6
     BEFORE: ClassVar[frozenset[str]] = frozenset(
@@ -216,6 +232,8 @@ class GivenNameWordRecognizer(LocalRecognizer):
             after = words[i + 1] if i + 1 < len(doc) else ""
             said = (
                 before in self.BEFORE
+                or before in TITLES
+                or (_acts(doc, [t]) and (i == 0 or doc[i - 1].tag_ not in _DETERMINERS))
                 or (i > 1 and (words[i - 2], before) in self.BEFORE_TWO)
                 or after in self.AFTER
                 or (i == 0 and after in self.ADDRESSED)

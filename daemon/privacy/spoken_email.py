@@ -10,8 +10,9 @@ What makes these an address is their shape around the "at", not a list of names:
   are said as words ("blue river labs" is blueriverlabs), and two letters joined by "and" are
   one initialism ("r and d").
 - **before it**: the word said just before, then, going back, every piece joined to it by "dot",
-  "underscore", "dash", "hyphen" or "plus" (or their marks), a number said after a word
-  ("nguyen 87"), and letters spelled out one by one ("p kowalski", "q a"). A pronoun is not a
+  "underscore", "dash", "hyphen" or "plus" (or their marks), a number said after a word or a
+  full name ("nguyen 87", "dani ferreira seventy two"), and letters spelled out one by one
+  ("p kowalski", "q a"). A pronoun is not a
   mailbox: "reach us at acme dot com" names a web site, not an address.
 
 The scan is one pass over the tokens, forwards for the domain and backwards for the mailbox, so
@@ -207,9 +208,24 @@ def _mailbox(tokens: Sequence[_Token], last: int, floor: int) -> tuple[int, str]
         elif before.is_word and (pieces[0].isdigit() or _spelled_in_mailbox(tokens, first - 1)):
             pieces.insert(0, before.lower)  # "nguyen 87", "s m i t h j", "p kowalski"
             first -= 1
+            if pieces[1].isdigit() and _full_name_before(tokens, first, floor):
+                pieces.insert(0, tokens[first - 1].lower)  # "dani ferreira 72": daniferreira72
+                first -= 1
         else:
             break
     return first, "".join(pieces)
+
+
+def _full_name_before(tokens: Sequence[_Token], first: int, floor: int) -> bool:
+    """Whether the word before a name-and-number mailbox's name is a given name with it."""
+    from daemon.privacy.recase import could_be_name
+
+    return (
+        first - 1 >= floor
+        and tokens[first - 1].is_word
+        and could_be_name(tokens[first].text)
+        and could_be_name(tokens[first - 1].text)
+    )
 
 
 def _said_number_before(tokens: Sequence[_Token], last: int, floor: int) -> tuple[int, str]:
