@@ -31,7 +31,21 @@ __all__ = ["UNCASED", "GivenNameWordRecognizer", "KnownWordsRecognizer", "Proper
 TITLES = frozenset("mr mrs ms miss mx dr doctor prof professor".split())
 
 
-class ProperNameRecognizer(LocalRecognizer):
+class _PersonRecognizer(LocalRecognizer):
+    """A recognizer of PERSONs that reads spaCy's tokens and has nothing to load."""
+
+    def load(self) -> None:
+        pass
+
+    @staticmethod
+    def tokens(entities: list[str], nlp_artifacts: NlpArtifacts | None) -> Any:
+        """The text's spaCy ``Doc``, or None when PERSONs are not asked for."""
+        if "PERSON" not in entities or nlp_artifacts is None:
+            return None
+        return nlp_artifacts.tokens
+
+
+class ProperNameRecognizer(_PersonRecognizer):
     """Capitalised nouns that could be names, used the way names are: PERSONs.
 
     spaCy tags unseen names PROPN or NOUN, sometimes with the entity GPE ("Thanks, Siobhan").
@@ -42,9 +56,9 @@ class ProperNameRecognizer(LocalRecognizer):
     candidates. A candidate needs a cue next to it: a greeting, verb of speech, title or
     inverted modal before ("thanks", "ask", "told", "with", "for", "and", "Dr", "can"), or a
     comma, "and", "will", "said", "can" or a verb in the past or third person after ("Mikko
-    agreed"). Presidio's context
-    words cannot express these (it drops stop words such as "and" and "will"), so the cues are
-    checked here and Presidio's context words only add to the score. A word spaCy calls a place
+    agreed"). Presidio's context words cannot express these (it drops stop words such as "and"
+    and "will"), so the cues are checked here and Presidio's context words only add to the
+    score. A word spaCy calls a place
     is taken as a name only with a cue of address or speech ("Thanks, Siobhan"; not
     "from Lagos"), and then outranks the place.
     """
@@ -74,16 +88,12 @@ class ProperNameRecognizer(LocalRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], context=self.CONTEXT, name="ProperName")
 
-    def load(self) -> None:
-        pass
-
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
-
-        if "PERSON" not in entities or nlp_artifacts is None:
+        doc = self.tokens(entities, nlp_artifacts)
+        if doc is None:
             return []
-        doc = nlp_artifacts.tokens
         results = []
         run: list[Any] = []
         for token in [*doc, None]:
@@ -174,7 +184,7 @@ _DETERMINERS = ("DT", "PRP$", "POS", "JJ", "CD")
 UNCASED = "minutes.uncased"  # Doc.user_data key: the text was written without capitals
 
 
-class GivenNameWordRecognizer(LocalRecognizer):
+class GivenNameWordRecognizer(_PersonRecognizer):
     """In text written without capitals, a common given name that is also a word ("bill",
     "sandy", "dawn"), where a name is said: after a greeting or a verb of address ("thanks
     bill", "ask for sandy", "this is dawn", "mrs rose"), before a verb of speech or any verb in
@@ -200,9 +210,6 @@ class GivenNameWordRecognizer(LocalRecognizer):
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="GivenNameWord")
 
-    def load(self) -> None:
-        pass
-
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
@@ -211,10 +218,8 @@ class GivenNameWordRecognizer(LocalRecognizer):
         from daemon.privacy.casing import is_given_name
         from daemon.privacy.recase import could_be_name
 
-        if "PERSON" not in entities or nlp_artifacts is None:
-            return []
-        doc = nlp_artifacts.tokens
-        if not doc.user_data.get(UNCASED):
+        doc = self.tokens(entities, nlp_artifacts)
+        if doc is None or not doc.user_data.get(UNCASED):
             return []
         words = [t.lower_ for t in doc]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["DIGIT_WORDS", "NUMBER_WORDS", "PAIR_WORDS", "TEENS", "TENS", "said_digits"]
+__all__ = ["DIGIT_WORDS", "NUMBER_WORDS", "PAIR_WORDS", "TEENS", "TENS", "number_at", "said_digits"]
 
 DIGIT_WORDS = {
     "zero": "0", "oh": "0", "o": "0", "one": "1", "two": "2", "three": "3", "four": "4",
@@ -29,28 +29,33 @@ PAIR_WORDS = TEENS.keys() | TENS.keys()
 NUMBER_WORDS = (DIGIT_WORDS.keys() - {"o", "oh"}) | PAIR_WORDS
 
 
+def number_at(words: Sequence[str], i: int) -> tuple[str, int] | None:
+    """The digits said by the word(s) at ``words[i]`` ("five", "twelve", "thirty four") and the
+    index after them; None if it says no number. Written digits are not number words: "thirty
+    4" is "30" and then a group of its own."""
+    lower = words[i].lower()
+    if lower in TEENS:
+        return TEENS[lower], i + 1
+    if lower in TENS:
+        unit = DIGIT_WORDS.get(words[i + 1].lower(), "") if i + 1 < len(words) else ""
+        if unit and unit != "0":
+            return TENS[lower] + unit, i + 2
+        return TENS[lower] + "0", i + 1
+    digit = DIGIT_WORDS.get(lower)
+    return (digit, i + 1) if digit else None
+
+
 def said_digits(words: Sequence[str]) -> str | None:
     """The digits ``words`` say ("ninety two" -> "92", "one six three" -> "163"), or None
     unless every word is a number word and the first says a digit without doubt."""
-    lower = [w.lower() for w in words]
-    if not lower or lower[0] not in NUMBER_WORDS:
+    if not words or words[0].lower() not in NUMBER_WORDS:
         return None
     out = ""
     i = 0
-    while i < len(lower):
-        word = lower[i]
-        if word in TEENS:
-            out += TEENS[word]
-        elif word in TENS:
-            unit = DIGIT_WORDS.get(lower[i + 1], "") if i + 1 < len(lower) else ""
-            if unit and unit != "0":
-                out += TENS[word] + unit
-                i += 1
-            else:
-                out += TENS[word] + "0"
-        elif word in DIGIT_WORDS:
-            out += DIGIT_WORDS[word]
-        else:
+    while i < len(words):
+        said = number_at(words, i)
+        if said is None:
             return None
-        i += 1
+        out += said[0]
+        i = said[1]
     return out

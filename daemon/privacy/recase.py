@@ -17,6 +17,12 @@ they are, and only a roster (speaker names) or ``privacy.deny`` finds them in un
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from daemon.nlp import Lexicon
 
 __all__ = ["could_be_name", "is_uncased", "recased"]
 
@@ -82,18 +88,24 @@ def could_be_name(word: str, *, capitalised_by_writer: bool = False) -> bool:
 
 
 def _name_part(part: str, threshold: float) -> bool:
+    stop_words, words, capital_weight = _vocabulary()
+    if part in stop_words or part in SPEECH:
+        return False
+    weight = capital_weight(part)
+    if weight is not None:
+        return weight >= threshold
+    return not any(words.has(part, pos) for pos in ("noun", "verb", "adj", "adv"))
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[frozenset[str], Lexicon, Callable[[str], float | None]]:
+    """What tells a name from a word, looked up once: every word of a transcript asks."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
     from daemon.nlp import lexicon
     from daemon.privacy.casing import capital_weight
 
-    if part in STOP_WORDS or part in SPEECH:
-        return False
-    weight = capital_weight(part)
-    if weight is not None:
-        return weight >= threshold
-    words = lexicon()
-    return not any(words.has(part, pos) for pos in ("noun", "verb", "adj", "adv"))
+    return frozenset(STOP_WORDS), lexicon(), capital_weight
 
 
 def _part_starts(start: int, word: str) -> list[int]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from daemon.privacy.number_words import DIGIT_WORDS, PAIR_WORDS, TEENS, TENS
+from daemon.privacy.number_words import DIGIT_WORDS, PAIR_WORDS, number_at
 from daemon.privacy.rewrites import Rewrite
 from daemon.privacy.spoken_email import spoken_emails
 
@@ -23,6 +23,7 @@ __all__ = ["Rewrite", "Rewritten", "rewrite"]
 REPEATS = {"double": 2, "triple": 3}
 # Hesitations said inside a number ("two one two, um, five five five"): a pause between groups.
 FILLERS = {"um", "uh", "er", "erm", "uhm", "hmm"}
+_PAUSES = FILLERS | {","}
 EXTENSIONS = {"extension", "ext", "x"}
 # Words and marks that separate groups of a spoken number ("five five five, one two three").
 GROUP_BREAKS = {",", "-", "dash", "hyphen"}
@@ -188,21 +189,9 @@ def _grouped(digits: str) -> list[str]:
 
 
 def _number_word(tokens: list[tuple[int, int, str]], i: int) -> tuple[str, int] | None:
-    """The digits said by the word(s) at ``tokens[i]`` ("five", "twelve", "thirty four") and
-    the index after them; None if it is not a spoken number."""
-    word = tokens[i][2]
-    if word.isdigit():
-        return None  # written digits are groups of their own
-    lower = word.lower()
-    if lower in TEENS:
-        return TEENS[lower], i + 1
-    if lower in TENS:
-        unit = _digit(tokens[i + 1][2]) if i + 1 < len(tokens) else ""
-        if unit and unit != "0" and not tokens[i + 1][2].isdigit():
-            return TENS[lower] + unit, i + 2
-        return TENS[lower] + "0", i + 1
-    digit = _digit(word)
-    return (digit, i + 1) if digit else None
+    """The digits said by the word(s) at ``tokens[i]`` and the index after them, or None."""
+    said = number_at([t[2] for t in tokens[i : i + 2]], 0)
+    return None if said is None else (said[0], i + said[1])
 
 
 def _next_is_digit(tokens: list[tuple[int, int, str]], i: int) -> bool:
@@ -214,7 +203,7 @@ def _next_is_digit(tokens: list[tuple[int, int, str]], i: int) -> bool:
 def _digit_follows(tokens: list[tuple[int, int, str]], i: int) -> bool:
     """Whether a digit comes next, past hesitations and the pauses around them ("..., uh, five")."""
     j = i
-    while j + 1 < len(tokens) and j - i < 3 and tokens[j + 1][2].lower() in FILLERS | {","}:
+    while j + 1 < len(tokens) and j - i < 3 and tokens[j + 1][2].lower() in _PAUSES:
         j += 1
     return _next_is_digit(tokens, j)
 
