@@ -37,6 +37,7 @@ from bench_diarize import CHUNK_S, Ref, ami, der, meetings
 
 from daemon.diarize import ChunkEmbeddings, LocalDiarizer, SpeakerHints
 from daemon.diarize.cluster import ClusterParams
+from daemon.diarize.embeddings import WindowSpec
 
 BENCH = Path(__file__).resolve().parent
 CACHE = BENCH / ".cache" / "cluster"
@@ -65,12 +66,22 @@ CORPORA: dict[str, Callable[[], list[Item]]] = {
 }
 
 
+# Windows are embedded every WindowSpec().hop_s unless --hop says otherwise; other spacings
+# get their own cache folder.
+_HOP: list[float] = []
+
+
 def _cache_path(corpus: str, name: str) -> Path:
-    return CACHE / corpus / f"{name}.npz"
+    folder = CACHE if not _HOP else CACHE / f"hop-{_HOP[0]:g}"
+    return folder / corpus / f"{name}.npz"
+
+
+def _windows() -> WindowSpec:
+    return WindowSpec() if not _HOP else WindowSpec(hop_s=_HOP[0])
 
 
 def embed(corpora: list[str]) -> None:
-    diarizer = LocalDiarizer()
+    diarizer = LocalDiarizer(windows=_windows())
     size = int(CHUNK_S * 16_000)
     for corpus in corpora:
         for name, path, _ in CORPORA[corpus]():
@@ -119,7 +130,7 @@ def score_corpus(
     corpus: str, params: ClusterParams, hinted: bool = False, variant: str = "regions"
 ) -> list[Result]:
     results = []
-    diarizer = DIARIZERS[variant](params=params)
+    diarizer = DIARIZERS[variant](params=params, windows=_windows())
     for name, _, ref in CORPORA[corpus]():
         chunk, duration = load(corpus, name)
         speakers = len({t[2] for t in ref})
@@ -159,16 +170,26 @@ def main() -> None:
         help="daemon: as LocalDiarizer calls it today; regions: with region ids",
     )
     parser.add_argument("--tag", default="", help="added to the result file name")
+    parser.add_argument("--hop", type=float, help="seconds between embedding windows")
+    parser.add_argument("--windows-per-speaker", type=int, help="ClusterParams.windows_per_speaker")
+    parser.add_argument("--alternation", type=float, help="ClusterParams.alternation")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     args = parser.parse_args()
+    if args.hop is not None:
+        _HOP.append(args.hop)
     if args.command == "embed":
         embed(list(CORPORA))
         return
     params = ClusterParams()
+    if args.windows_per_speaker is not None:
+        params = replace(params, windows_per_speaker=args.windows_per_speaker)
+    if args.alternation is not None:
+        params = replace(params, alternation=args.alternation)
     result: dict[str, object] = {
         "created": datetime.now(timezone.utc).isoformat(),
         "params": asdict(params),
         "variant": args.variant,
+        "windows": asdict(_windows()),
     }
     corpora = ["blind"] if args.blind else ["shared", "dev", "ami"]
     for corpus in corpora:

@@ -73,6 +73,8 @@ ADDRESSED_NEXT = [
     ("S1: Okay, next item. Ines?", "S2: The vendor signed yesterday."),
     ("S1: Morning, Ines. How was the trip?", "S2: Long, but fine."),
     ("S1: Ines, you wanted to raise something?", "S2: Yes, the rota."),
+    # ASR joined the sentence before the address to it.
+    ("S1: Oh, that reminds me, Ines, can you own the rota too?", "S2: Sure, by Thursday."),
     ("S1: and ines can you take the notes", "S2: yes no problem"),
 ]
 ADDRESSED_BEFORE = [
@@ -83,7 +85,7 @@ ADDRESSED_BEFORE = [
 
 
 class TestAddress:
-    @pytest.mark.parametrize("lines", ADDRESSED_NEXT[:5])
+    @pytest.mark.parametrize("lines", ADDRESSED_NEXT[:6])
     def test_the_person_addressed_is_the_next_speaker_not_the_speaker(
         self, lines: tuple[str, ...]
     ) -> None:
@@ -110,7 +112,7 @@ class TestAddress:
 
     def test_lower_case_names_without_a_roster_are_not_trusted(self) -> None:
         # Without capitals spaCy cannot tell a name from a word; the roster can (below).
-        assert names_of(ADDRESSED_NEXT[5]) == {}
+        assert names_of(ADDRESSED_NEXT[6]) == {}
 
 
 class TestQuestionAndAnswer:

@@ -123,6 +123,25 @@ def test_vad_finds_the_same_speech_as_faster_whispers_filter(meeting_clip: Path)
     assert len(ours) == 2
 
 
+def test_a_chunks_speech_is_scored_once_for_the_transcriber_and_the_diarizer(
+    meeting_clip: Path,
+) -> None:
+    speech = _samples(meeting_clip)
+    first = speech_probabilities(speech)
+    assert speech_probabilities(speech) is first  # the diarizer's call reuses the model's pass
+    assert not first.flags.writeable  # shared, so nobody may change it
+    # Another array, even with the same samples, is scored afresh (and alike).
+    copy = speech.copy()
+    again = speech_probabilities(copy)
+    assert again is not first
+    assert np.array_equal(again, first)
+    # A chunk that is gone is not remembered as the next one.
+    del speech, copy
+    other = np.zeros(16000, np.float32)
+    assert speech_probabilities(other) is not first
+    assert float(speech_probabilities(other).max()) < 0.5
+
+
 def test_checkpoints_with_and_without_vad_have_different_provenance() -> None:
     with_vad = LocalTranscriber(TranscriberSettings(vad=True)).provenance()
     without = LocalTranscriber(TranscriberSettings(vad=False)).provenance()

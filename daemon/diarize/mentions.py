@@ -217,6 +217,10 @@ def kind_of(doc: Doc, i: int, names: set[int], first_sentence: bool) -> str:
     unpunctuated = not any(t.is_punct for t in doc)
     if (at_start or unpunctuated) and (addressed or to_you):
         return "ask" if question else "vocative"
+    # A name set off by commas and then asked something: ASR often joins the sentence before
+    # to the address ("oh, that reminds me, Jen, can you own the alert rules too?").
+    if i > start and doc[i - 1].text == "," and following == "," and to_you:
+        return "ask" if question else "vocative"
     # Unpunctuated, only a question ends on a name by address: "are you ok with that chidi".
     last = i > start and (doc[i - 1].text == "," or (unpunctuated and question))
     last = last and following in ("", *cues.END)

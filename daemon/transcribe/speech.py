@@ -12,6 +12,8 @@ word times stay those of the chunk, so nothing has to be mapped back.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,8 +40,28 @@ class VadOptions:
     encoder window, so splitting at short pauses would cost more than decoding them."""
 
 
+# The transcriber and the diarizer each ask for a chunk's regions, with different options, of
+# the same samples: the model pass (0.6 s for 3 minutes) is done once. A weak reference keeps
+# the cache from holding a chunk alive, and an array that is gone can never be mistaken for a
+# new one at the same address.
+_last: tuple[weakref.ref[npt.NDArray[np.float32]], npt.NDArray[np.float32]] | None = None
+_last_lock = threading.Lock()
+
+
 def speech_probabilities(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     """One speech probability per 512-sample window, as ``SileroVADModel.__call__`` gives."""
+    global _last
+    with _last_lock:
+        if _last is not None and _last[0]() is samples:
+            return _last[1]
+    probs = _probabilities(samples)
+    probs.setflags(write=False)  # shared between callers
+    with _last_lock:
+        _last = (weakref.ref(samples), probs)
+    return probs
+
+
+def _probabilities(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     from faster_whisper.vad import get_vad_model
 
     session = get_vad_model().session
