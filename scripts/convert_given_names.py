@@ -8,7 +8,7 @@ Dev-time only; the runtime reads the list this writes.
 The `names` package (MIT) ships the 1990 US census frequency lists of given names
 (``dist.male.first``, ``dist.female.first``; census data are in the public domain). The list
 keeps each name borne by at least SHARE percent of either sex, lower-cased and sorted, one per
-line: the names ``daemon.privacy.recognizers`` looks for in lower-case transcripts where a name
+line: the names ``daemon.privacy.name_recognizers`` looks for in lower-case transcripts where a name
 is said ("thanks bill", "ask sandy"), because the casing table cannot tell them from words.
 Written deterministically; the script prints the SHA-256 and size to paste into
 daemon/privacy/casing.py.

@@ -36,21 +36,23 @@ _names: frozenset[str] | None = None
 def capital_weight(word: str) -> float | None:
     """log P(capitalised) - log P(lower case) of ``word`` (any case), None if it is too rare."""
     global _table
-    with _lock:
-        if _table is None:
-            _table = _load(TABLE_PATH)
+    if _table is None:  # every word of a transcript asks: the lock is for the first load only
+        with _lock:
+            if _table is None:
+                _table = _load(TABLE_PATH)
     return _table.get(word.lower())
 
 
 def is_given_name(word: str) -> bool:
     """Whether ``word`` (any case) is a common given name ("bill", "sandy", "priya" is not)."""
     global _names
-    with _lock:
-        if _names is None:
-            from daemon.verified import read_verified
+    if _names is None:
+        with _lock:
+            if _names is None:
+                from daemon.verified import read_verified
 
-            data = read_verified(NAMES_PATH, NAMES_SIZE, NAMES_SHA256)
-            _names = frozenset(data.decode().split())
+                data = read_verified(NAMES_PATH, NAMES_SIZE, NAMES_SHA256)
+                _names = frozenset(data.decode().split())
     return word.lower() in _names
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
 from daemon.privacy.recognizers import presidio_result
+from daemon.summarize.dates import MONTHS, WEEKDAYS
 
 if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -58,9 +59,8 @@ class ProperNameRecognizer(_PersonRecognizer):
     comma, "and", "will", "said", "can" or a verb in the past or third person after ("Mikko
     agreed"). Presidio's context words cannot express these (it drops stop words such as "and"
     and "will"), so the cues are checked here and Presidio's context words only add to the
-    score. A word spaCy calls a place
-    is taken as a name only with a cue of address or speech ("Thanks, Siobhan"; not
-    "from Lagos"), and then outranks the place.
+    score. A word spaCy calls a place is taken as a name only with a cue of address or speech
+    ("Thanks, Siobhan"; not "from Lagos"), and then outranks the place.
     """
 
     SCORE_WITH_CUE = 0.6
@@ -161,10 +161,7 @@ def _capital_is_the_writers(token: Any, doc: Any) -> bool:
 
 # Days and months are capitalised like names and said where names are ("by Friday"): spaCy's
 # DATE entity, or the calendar's own words when spaCy misses the date.
-_CALENDAR = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
-    "june july august september october november december".split()
-)
+_CALENDAR = frozenset(WEEKDAYS + MONTHS)
 
 
 def _name_like(token: Any) -> bool:
