@@ -127,3 +127,73 @@ def test_a_given_name_doing_something_is_a_person_but_not_after_a_determiner(
     find: Detector,
 ) -> None:
     assert people(find, "ok so rob has the final say and the bill has been paid") == {"rob"}
+
+
+def test_a_given_name_addressed_at_the_start_of_a_sentence_is_a_person(find: Detector) -> None:
+    # spaCy reads a sentence-initial "Grace" as a noun; the address after it says it is a name.
+    assert people(find, "Grace, can you chase the scaffolding crew?") == {"Grace"}
+    assert people(find, "Sure, can you chase the scaffolding crew?") == set()
+
+
+def test_a_given_name_read_as_a_modal_verb_is_a_person_before_a_finite_verb(
+    find: Detector,
+) -> None:
+    assert people(find, "Will is covering the night audit on Friday.") == {"Will"}
+    assert people(find, "ok will has the keys to the site office") == {"will"}
+    assert people(find, "Will you cover the night audit on Friday?") == set()
+
+
+def test_a_month_or_season_that_is_a_given_name_is_a_person_only_where_said_as_one(
+    find: Detector,
+) -> None:
+    text = "The budget is fine, and Summer from marketing wants the launch moved."
+    assert people(find, text) == {"Summer"}
+    assert people(find, "my desk is on the third floor just ask for june") == {"june"}
+    assert people(find, "We ship in June, and thanks, June 3 is the review.") == set()
+    assert people(find, "By Summer we will know more.") == set()
+
+
+def test_a_word_taken_for_a_place_is_a_person_when_listed_with_a_person(find: Detector) -> None:
+    text = "thanks especially to the volunteers oksana and bilal who ran the raffle"
+    assert people(find, text) == {"oksana", "bilal"}
+
+
+def test_a_hyphenated_surname_split_by_the_tokenizer_is_one_name(find: Detector) -> None:
+    text = "for the record amara osei-bonsu and tom are on the new pension scheme"
+    assert people(find, text) == {"amara osei-bonsu", "tom"}
+
+
+def test_a_name_spelled_out_for_the_record_is_the_same_person(find: Detector) -> None:
+    text = "The file is under Kowalczyk, K-O-W-A-L-C-Z-Y-K, from last year."
+    assert people(find, text) == {"Kowalczyk", "K-O-W-A-L-C-Z-Y-K"}
+    assert people(find, "The ticket code is A-B-C and it goes to Legal.") == set()
+
+
+def test_a_given_name_that_starts_a_sentence_is_a_person_when_it_speaks_or_is_listed(
+    find: Detector,
+) -> None:
+    assert people(find, "Joy confirmed the venue for the offsite.") == {"Joy"}
+    assert people(find, "Hunter and Ivy are on call this weekend.") == {"Hunter", "Ivy"}
+    assert people(find, "Amber, your badge expires on Friday.") == {"Amber"}
+    assert people(find, "Joy and relief were the mood after the audit.") == set()
+
+
+def test_a_surname_after_a_title_is_a_person_even_when_spacy_calls_it_a_place(
+    find: Detector,
+) -> None:
+    # spaCy takes "Mr Adeyemi" for a place here, title and all.
+    assert people(find, "We booked the scan with Mr Adeyemi on Thursday.") == {"Mr Adeyemi"}
+    assert people(find, "the letter is for ms pham and her brother") == {"pham"}
+
+
+def test_words_of_address_before_a_name_outrank_a_place(find: Detector) -> None:
+    assert people(find, "Please ring Ciaran today, or ask for Siobhan at the desk.") == {
+        "Ciaran",
+        "Siobhan",
+    }
+    assert people(find, "Send the draft and copy Efua.") == {"Efua"}
+
+
+def test_a_given_name_from_a_team_is_a_person_but_not_after_a_determiner(find: Detector) -> None:
+    assert people(find, "ok so bill from payroll needs the forms") == {"bill"}
+    assert people(find, "the bill from the caterer came in high") == set()

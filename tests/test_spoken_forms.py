@@ -77,6 +77,7 @@ def test_numbers_at_the_end_of_a_mailbox_need_a_word_before_them() -> None:
         ("it's three one two, uh, five five five, oh one four two", "312 555 0142"),
         ("the hotline is eight six seven five three oh nine", "867 5309"),
         ("dial four one five five five five two six seven one", "415 555 2671"),
+        ("desk is five five five two one three four extension twenty two", "555 2134 ext 22"),
     ],
 )
 def test_a_said_plus_hesitations_and_numbers_said_in_one_breath_are_written_as_phones_are(

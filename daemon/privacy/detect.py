@@ -108,7 +108,7 @@ class Detector:
                 nlp_artifacts=artifacts,
             )
             found = [Finding(r.entity_type, r.start, r.end, r.score) for r in results]
-            found = _with_particles(text, _trimmed(text, found))
+            found = _spelled_names(text, _with_particles(text, _trimmed(text, found)))
             out.append(_without_overlaps(_joined(text, found)))
         return out
 
@@ -161,6 +161,28 @@ _PARTICLE_BEFORE = re.compile(rf"(?<![\w'])({_PARTICLES})\s$", re.IGNORECASE)
 _HYPHEN_AFTER = re.compile(r"-[^\W\d_]+")
 _HYPHEN_BEFORE = re.compile(r"(?<![\w-])[^\W\d_]+-$")
 _PARTICLE_AFTER = re.compile(rf"\s((?:(?:{_PARTICLES})\s)+)([^\W\d_]+)", re.IGNORECASE)
+
+
+# Letters said one by one: "D-A-W-S-O-N", "d a w s o n", "K. O. V. A. C."
+_SPELLED = re.compile(r"(?<![\w-])[^\W\d_](?:(?:-|\.? )[^\W\d_]){2,}\.?(?![\w-])")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _spelled_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """A name spelled out letter by letter for the record ("the file's under Dawson,
+    D-A-W-S-O-N") is the person found by name in the same text."""
+    names = {
+        word.casefold()
+        for f in findings
+        if f.entity == "PERSON"
+        for word in _LETTERS.findall(text[f.start : f.end])
+    }
+    spelled = [
+        Finding("PERSON", m.start(), m.end(), 1.0)
+        for m in _SPELLED.finditer(text)
+        if "".join(_LETTERS.findall(m[0])).casefold() in names
+    ]
+    return findings + spelled
 
 
 def _joined(text: str, findings: list[Finding]) -> list[Finding]:

@@ -173,8 +173,9 @@ def _run_from(tokens: list[tuple[int, int, str]], index: int) -> tuple[Rewrite |
     # Four groups joined by dots are an address ("ten dot zero dot zero dot five") even short.
     if not spoken or (digits < MIN_DIGITS and parts.count(".") != 3):
         return None, i
-    if len(parts) == 1 and len(parts[0]) in LOCAL_GROUPS:
-        parts = _grouped(parts[0])  # "five five five one two three four" said in one breath
+    if len(parts[0]) in LOCAL_GROUPS and parts[1:2] in ([], ["ext"]):
+        # "five five five one two three four" said in one breath, with or without an extension
+        parts = _grouped(parts[0]) + parts[1:]
     return Rewrite(tokens[index][0], end, prefix + _written(parts)), i
 
 
